@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 GROUPS: tuple[str, ...] = ("computation", "safety", "summarization")
@@ -96,9 +96,11 @@ class Record:
 
     def to_row(self) -> dict[str, Any]:
         """The record as a dataset row (columns in :data:`COLUMNS` order, gold as JSON)."""
-        row = asdict(self)
+        row = {c: getattr(self, c) for c in COLUMNS}
         row["gold"] = dump_gold(self.gold)
-        return {c: row[c] for c in COLUMNS}
+        row["choices"] = list(self.choices)
+        row["links"] = list(self.links)
+        return row
 
 
 def link(*records: Record) -> None:

@@ -57,7 +57,7 @@ class StatuteMarkdown(Builder):
     """One :class:`SourceRecord` per article: ``{"law", "article", "text"}``."""
 
     name = "statute_markdown"
-    patterns = ("statutes/**/*.md",)
+    patterns = ("statutes/*.md", "statutes/*/*.md")
 
     def read(self, path: Path, rel: str, report: BuildReport) -> Iterator[SourceRecord]:
         text = decode_text(path, rel, report)

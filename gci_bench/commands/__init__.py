@@ -1,0 +1,26 @@
+"""Subcommands of the ``gci-bench`` CLI, one module each, registered in :data:`COMMANDS`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gci_bench.registry import Registry
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its help line, how it declares arguments, what it runs."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Any], int | None]
+
+
+COMMANDS: Registry[Command] = Registry(
+    "command",
+    modules=("gci_bench.commands.build",),
+)
