@@ -50,17 +50,17 @@ def write_build(
 ) -> dict[str, Any]:
     """Write every output of a build and return the manifest."""
     from datasets import Dataset, DatasetDict
-    from datasets.utils import tqdm as hf_tqdm
+    from datasets.utils import logging as hf_logging
 
     from gci_bench.build import count_table, sha256_file
 
-    bars_were_off = hf_tqdm.are_progress_bars_disabled()
-    hf_tqdm.disable_progress_bars()  # the library stays quiet; the CLI shows its own progress
+    bars_were_off = not hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # the library stays quiet; the CLI shows its own progress
     try:
         return _write(out_dir, options, ctx, by_group, overlaps, report, version)
     finally:
         if not bars_were_off:
-            hf_tqdm.enable_progress_bars()
+            hf_logging.enable_progress_bar()
 
 
 def _write(
@@ -122,6 +122,7 @@ def _write(
             "overlap": {g: overlaps[g].to_json(options.near_dup_threshold) for g in options.groups},
             "dropped": [p.__dict__ for p in report.dropped],
             "warnings": [p.__dict__ for p in report.warnings],
+            "notes": [p.__dict__ for p in report.notes],
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         from gci_bench.card import dataset_card

@@ -31,17 +31,20 @@ def read_bytes(path: Path, rel: str, report: BuildReport) -> bytes | None:
     return data
 
 
-def detect_encoding(data: bytes, rel: str, report: BuildReport) -> str:
+def detect_encoding(
+    data: bytes, rel: str, report: BuildReport, expected: tuple[str, ...] = ("utf-8",)
+) -> str:
     """Return the codec to decode ``data`` with: UTF-8 when it is, else the detected one.
 
-    A non-UTF-8 file is not an error (CAIL2018's train file is GB18030) but is reported as a
-    warning so a user sees which files were re-decoded. Detection looks at the first 256 KiB only;
-    GB2312/GBK guesses are widened to GB18030, their superset.
+    A non-UTF-8 file is decoded, not rejected. When its codec is one the source documents
+    (``expected``: CAIL2018 ships GB18030) that is a note; otherwise a warning, so a user sees
+    which files were re-decoded (and ``--strict`` stops). Detection looks at the first 256 KiB
+    only; GB2312/GBK guesses are widened to GB18030, their superset.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if data.startswith(_GB18030_BOM):
-        report.warn(rel, None, "GB18030 byte-order mark: decoded as GB18030, not UTF-8")
+        _unexpected(report, rel, "gb18030", expected, "GB18030 byte-order mark")
         return "gb18030"
     try:
         data.decode("utf-8")
@@ -52,8 +55,18 @@ def detect_encoding(data: bytes, rel: str, report: BuildReport) -> str:
     codec = guess.encoding.lower().replace("-", "").replace("_", "") if guess else ""
     if codec in _GB_FAMILY or codec.startswith("gb") or not codec:
         codec = "gb18030"
-    report.warn(rel, None, f"not UTF-8: detected {codec.upper()}, decoded as {codec.upper()}")
+    _unexpected(report, rel, codec, expected, "not UTF-8")
     return codec
+
+
+def _unexpected(
+    report: BuildReport, rel: str, codec: str, expected: tuple[str, ...], what: str
+) -> None:
+    message = f"{what}: detected {codec.upper()}, decoded as {codec.upper()}"
+    if codec in expected:
+        report.note(rel, None, message + " (documented for this source)")
+    else:
+        report.warn(rel, None, message)
 
 
 def decode_text(path: Path, rel: str, report: BuildReport) -> str | None:
@@ -72,7 +85,11 @@ def decode_text(path: Path, rel: str, report: BuildReport) -> str | None:
 
 
 def iter_json_lines(
-    path: Path, rel: str, report: BuildReport, required: Iterable[str] = ()
+    path: Path,
+    rel: str,
+    report: BuildReport,
+    required: Iterable[str] = (),
+    encodings: tuple[str, ...] = ("utf-8",),
 ) -> Iterator[SourceRecord]:
     """Yield one record per JSON line; bad lines are dropped with their number and reason.
 
@@ -81,7 +98,7 @@ def iter_json_lines(
     data = read_bytes(path, rel, report)
     if data is None:
         return
-    codec = detect_encoding(data, rel, report)
+    codec = detect_encoding(data, rel, report, encodings)
     if data.startswith(_GB18030_BOM):
         data = data[len(_GB18030_BOM) :]
     elif data.startswith(b"\xef\xbb\xbf"):

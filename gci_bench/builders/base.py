@@ -53,6 +53,7 @@ class BuildReport:
     strict: bool = False
     dropped: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
 
     def drop(self, file: str, line: int | None, reason: str) -> None:
         """Record that a raw record (or a whole file when ``line`` is None) was not used."""
@@ -67,6 +68,10 @@ class BuildReport:
         if self.strict:
             raise GciError(f"{problem} (--strict stops at the first problem)")
         self.warnings.append(problem)
+
+    def note(self, file: str, line: int | None, reason: str) -> None:
+        """Record something expected but worth knowing (a source's documented GB18030 file)."""
+        self.notes.append(Problem(file, line, reason))
 
 
 class Builder:

@@ -27,7 +27,9 @@ class Cail2018(Builder):
     patterns = ("cail2018/data_*.json",)
 
     def read(self, path: Path, rel: str, report: BuildReport) -> Iterator[SourceRecord]:
-        for rec in iter_json_lines(path, rel, report, required=("fact", "meta")):
+        for rec in iter_json_lines(
+            path, rel, report, required=("fact", "meta"), encodings=("utf-8", "gb18030")
+        ):
             meta = rec.data["meta"]
             if not isinstance(meta, dict) or not meta.get("accusation"):
                 report.drop(rel, rec.line, "field 'meta.accusation' missing or empty")

@@ -32,8 +32,9 @@ def plain_decimal(text: str) -> str | None:
         return None
     if not value.is_finite():
         return None
-    normal = value.normalize()
-    return format(normal, "f") if normal != normal.to_integral() else str(normal.to_integral())
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
 
 
 def lawbench_amount(answer: str) -> str | None:

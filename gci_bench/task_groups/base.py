@@ -10,7 +10,6 @@ definitions in ``computation.py``, ``safety.py`` and ``summarization.py``.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -125,11 +124,7 @@ class BuildContext:
     def files(self, pattern: str) -> list[str]:
         """Files under the raw dir matching a glob (relative posix paths, sorted)."""
         root = self.raw_dir
-        return sorted(
-            p.relative_to(root).as_posix()
-            for p in root.glob(pattern)
-            if p.is_file() and fnmatch.fnmatch(p.relative_to(root).as_posix(), pattern)
-        )
+        return sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
 
     def read(self, fmt: str, pattern: str, *, required: bool = True) -> list[SourceRecord]:
         """All records of the files matching ``pattern`` parsed with source format ``fmt``.
