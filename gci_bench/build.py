@@ -20,7 +20,7 @@ from typing import Any
 
 from gci_bench import __version__
 from gci_bench.builders.base import BUILDERS, BuildReport
-from gci_bench.dedup import exact_key, near_duplicates, shingles
+from gci_bench.dedup import exact_key, near_duplicates, near_text
 from gci_bench.errors import GciError
 from gci_bench.records import GROUPS, SPLITS, Record
 from gci_bench.task_groups.base import PRODUCERS, TASKS, BuildContext, BuildOptions, stable_fraction
@@ -113,7 +113,11 @@ def build(options: BuildOptions, out_dir: Path, progress: Progress | None = None
     manifest = write_build(out_dir, options, ctx, by_group, overlaps, report, __version__)
     manifest["seconds"] = round(time.perf_counter() - start, 2)
     return BuildResult(
-        out_dir, manifest["counts"], manifest["dataset_fingerprint"], manifest, report,
+        out_dir,
+        manifest["counts"],
+        manifest["dataset_fingerprint"],
+        manifest,
+        report,
         manifest["seconds"],
     )
 
@@ -168,15 +172,24 @@ def _clean(records: list[Record], options: BuildOptions) -> tuple[list[Record], 
         return not r.source.startswith("generator:")
 
     pairs = near_duplicates(
-        [(r.id, shingles(r.input, r.choices)) for r in train if comparable(r)],
-        [(r.id, shingles(r.input, r.choices)) for r in test if comparable(r) and r.id not in removed],
+        [(r.id, near_text(r.input, r.choices)) for r in train if comparable(r)],
+        [
+            (r.id, near_text(r.input, r.choices))
+            for r in test
+            if comparable(r) and r.id not in removed
+        ],
         options.near_dup_threshold,
         options.num_proc,
     )
     task_of = {r.id: r.task for r in test}
     for p in pairs:
         overlap.near.append(
-            {"test_id": p.test_id, "train_id": p.train_id, "jaccard": p.jaccard, "task": task_of[p.test_id]}
+            {
+                "test_id": p.test_id,
+                "train_id": p.train_id,
+                "jaccard": p.jaccard,
+                "task": task_of[p.test_id],
+            }
         )
         removed[p.test_id] = "near"
 
@@ -223,7 +236,9 @@ def count_table(records: list[Record]) -> dict[str, dict[str, dict[str, int]]]:
     counts: dict[str, dict[str, Counter[str]]] = {s: defaultdict(Counter) for s in SPLITS}
     for r in records:
         counts[r.split][r.subset][r.task] += 1
-    return {s: {sub: dict(sorted(c.items())) for sub, c in sorted(v.items())} for s, v in counts.items()}
+    return {
+        s: {sub: dict(sorted(c.items())) for sub, c in sorted(v.items())} for s, v in counts.items()
+    }
 
 
 def sha256_file(path: Path) -> str:

@@ -22,7 +22,8 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from datasketch import MinHash, MinHashLSH
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 SHINGLE = 5
 NUM_PERM = 128
@@ -40,9 +41,13 @@ def exact_key(instruction: str, input_: str, choices: Sequence[str]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def shingles(input_: str, choices: Sequence[str]) -> set[str]:
-    """Character 5-grams of the normalised input and choices (empty when too short)."""
-    text = normalize(input_ + "\x1f".join(choices))
+def near_text(input_: str, choices: Sequence[str]) -> str:
+    """The text the near-duplicate measure compares: normalised input and choices."""
+    return normalize(input_ + "\x1f".join(choices))
+
+
+def shingle_set(text: str) -> set[str]:
+    """Character 5-grams of an already normalised text (empty when shorter than 5)."""
     return {text[i : i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
 
 
@@ -50,25 +55,35 @@ def _crc32(data: bytes) -> int:
     return zlib.crc32(data)
 
 
-def _bulk(sets: list[list[bytes]]) -> list[MinHash]:
-    return list(MinHash.bulk(sets, num_perm=NUM_PERM, hashfunc=_crc32, seed=1))
+def _signatures(texts: list[str]) -> list[tuple[np.ndarray, str]]:
+    """MinHash signatures of texts' shingle sets, as (hash values, scheme) pairs.
+
+    Takes texts and returns plain arrays so that it is cheap to run in worker processes.
+    """
+    sets = [[s.encode("utf-8") for s in shingle_set(t)] for t in texts]
+    return [
+        (m.hashvalues, m.scheme)
+        for m in MinHash.bulk(sets, num_perm=NUM_PERM, hashfunc=_crc32, seed=1)
+    ]
 
 
-def minhashes(sets: Sequence[set[str]], num_proc: int = 1) -> list[MinHash]:
-    """MinHash signatures of many shingle sets (permutations generated once, for speed).
+def minhashes(texts: Sequence[str], num_proc: int = 1) -> list[LeanMinHash]:
+    """MinHash signatures of many texts (permutations generated once per process).
 
-    With ``num_proc > 1`` the sets are hashed in that many processes; the signatures are the
+    With ``num_proc > 1`` the texts are hashed in that many processes; the signatures are the
     same either way.
     """
-    encoded = [[s.encode("utf-8") for s in sh] for sh in sets]
-    if num_proc <= 1 or len(encoded) < 2000:
-        return _bulk(encoded)
-    from concurrent.futures import ProcessPoolExecutor
+    texts = list(texts)
+    if num_proc <= 1 or len(texts) < 4000:
+        values = _signatures(texts)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
 
-    size = -(-len(encoded) // num_proc)
-    chunks = [encoded[i : i + size] for i in range(0, len(encoded), size)]
-    with ProcessPoolExecutor(num_proc) as pool:
-        return [m for part in pool.map(_bulk, chunks) for m in part]
+        size = -(-len(texts) // num_proc)
+        chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+        with ProcessPoolExecutor(num_proc) as pool:
+            values = [v for part in pool.map(_signatures, chunks) for v in part]
+    return [LeanMinHash(seed=1, hashvalues=v, scheme=sch) for v, sch in values]
 
 
 @dataclass(frozen=True)
@@ -81,26 +96,34 @@ class NearPair:
 
 
 def near_duplicates(
-    train: Sequence[tuple[str, set[str]]],
-    test: Sequence[tuple[str, set[str]]],
+    train: Sequence[tuple[str, str]],
+    test: Sequence[tuple[str, str]],
     threshold: float,
     num_proc: int = 1,
 ) -> list[NearPair]:
-    """Test items with a train item at Jaccard ≥ ``threshold`` (one pair per test item, the
-    most similar train item; ties broken by train id so the result is deterministic)."""
+    """Test items with a train item at Jaccard ≥ ``threshold``.
+
+    ``train`` and ``test`` are (id, :func:`near_text`) pairs. One pair is returned per test
+    item: the most similar train item, ties broken by train id, so the result is deterministic.
+    Texts shorter than one shingle are skipped.
+    """
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    train_sets: dict[str, set[str]] = {}
-    for item_id, sh in train:
-        if sh and item_id not in train_sets:
-            train_sets[item_id] = sh
-    for item_id, mh in zip(train_sets, minhashes(list(train_sets.values()), num_proc), strict=True):
+    train_texts: dict[str, str] = {}
+    for item_id, text in train:
+        if len(text) >= SHINGLE and item_id not in train_texts:
+            train_texts[item_id] = text
+    for item_id, mh in zip(train_texts, minhashes(list(train_texts.values()), num_proc), strict=True):
         lsh.insert(item_id, mh)
-    queries = [(item_id, sh) for item_id, sh in test if sh]
+    queries = [(item_id, text) for item_id, text in test if len(text) >= SHINGLE]
     pairs: list[NearPair] = []
-    for (item_id, sh), mh in zip(queries, minhashes([sh for _, sh in queries], num_proc), strict=True):
+    for (item_id, text), mh in zip(queries, minhashes([t for _, t in queries], num_proc), strict=True):
+        candidates = sorted(lsh.query(mh))
+        if not candidates:
+            continue
+        sh = shingle_set(text)
         best: tuple[float, str] | None = None
-        for cand in sorted(lsh.query(mh)):
-            other = train_sets[cand]
+        for cand in candidates:
+            other = shingle_set(train_texts[cand])
             jac = len(sh & other) / len(sh | other)
             if jac >= threshold and (best is None or jac > best[0]):
                 best = (jac, cand)
