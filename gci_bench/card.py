@@ -60,11 +60,19 @@ def dataset_card(manifest: dict[str, Any], ctx: BuildContext | None = None) -> s
             for subset, tasks in subsets.items():
                 for name, n in tasks.items():
                     out.append(f"| {g} | {split} | {subset} | {name} | {n} |")
-    out += ["", "## Tasks", "", "| task | group | subset | answer type | sources |", "|---|---|---|---|---|"]
+    out += [
+        "",
+        "## Tasks",
+        "",
+        "| task | group | subset | answer type | sources |",
+        "|---|---|---|---|---|",
+    ]
     for name in TASKS.names():
         spec = TASKS.get(name)
         if spec.group in groups:
-            out.append(f"| {name} | {spec.group} | {spec.subset} | {spec.answer_type} | {spec.sources} |")
+            out.append(
+                f"| {name} | {spec.group} | {spec.subset} | {spec.answer_type} | {spec.sources} |"
+            )
     out += ["", "## Provenance and licences", "", "| file | sha256 | licence |", "|---|---|---|"]
     for entry in manifest["inputs"]:
         licence = ctx.licence(entry["path"]) if ctx else "see build_manifest.json"

@@ -49,10 +49,7 @@ def write_build(
     version: str,
 ) -> dict[str, Any]:
     """Write every output of a build and return the manifest."""
-    from datasets import Dataset, DatasetDict
     from datasets.utils import logging as hf_logging
-
-    from gci_bench.build import count_table, sha256_file
 
     bars_were_off = not hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # the library stays quiet; the CLI shows its own progress
@@ -87,7 +84,9 @@ def _write(
         for group in options.groups:
             recs = by_group.get(group, [])
             splits = {
-                s: Dataset.from_list([r.to_row() for r in recs if r.split == s], features=features())
+                s: Dataset.from_list(
+                    [r.to_row() for r in recs if r.split == s], features=features()
+                )
                 for s in SPLITS
             }
             dd = DatasetDict(splits)
@@ -100,7 +99,11 @@ def _write(
             counts[group] = count_table(recs)
         fingerprint = _fingerprint(files)
         inputs = [
-            {"path": rel, "sha256": sha256_file(ctx.raw_dir / rel), "bytes": (ctx.raw_dir / rel).stat().st_size}
+            {
+                "path": rel,
+                "sha256": sha256_file(ctx.raw_dir / rel),
+                "bytes": (ctx.raw_dir / rel).stat().st_size,
+            }
             for rel in sorted(ctx.used_files)
         ]
         manifest: dict[str, Any] = {
@@ -124,7 +127,9 @@ def _write(
             "warnings": [p.__dict__ for p in report.warnings],
             "notes": [p.__dict__ for p in report.notes],
         }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        (tmp / MANIFEST).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         from gci_bench.card import dataset_card
 
         (tmp / "README.md").write_text(dataset_card(manifest, ctx), encoding="utf-8")
@@ -176,5 +181,7 @@ def load_build(build_dir: Path, groups: tuple[str, ...] | None = None) -> dict[s
     wanted = groups or tuple(available)
     missing = [g for g in wanted if g not in available]
     if missing:
-        raise GciError(f"{build_dir} has no group {', '.join(missing)} (it has {', '.join(available)})")
+        raise GciError(
+            f"{build_dir} has no group {', '.join(missing)} (it has {', '.join(available)})"
+        )
     return {g: load_from_disk(str(Path(build_dir) / "disk" / g)) for g in wanted}

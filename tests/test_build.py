@@ -7,12 +7,12 @@ from collections import Counter
 from pathlib import Path
 
 import datasets
+
 from gci_bench.build import build
 from gci_bench.dedup import exact_key
 from gci_bench.outputs import load_build, parquet_path, read_manifest
 from gci_bench.records import ANSWER_TYPES, COLUMNS, GROUPS, SUBSETS
 from gci_bench.task_groups.base import TASKS, BuildOptions
-
 
 
 def test_every_task_and_subset_has_test_items(embedded_build: Path) -> None:
@@ -49,7 +49,9 @@ def test_records_are_well_formed(embedded_build: Path) -> None:
                 gold = json.loads(row["gold"])
                 assert isinstance(gold, dict) and gold
                 if row["answer_type"] == "choice":
-                    assert row["choices"] and all(ord(c) - 65 < len(row["choices"]) for c in gold["letters"])
+                    assert row["choices"] and all(
+                        ord(c) - 65 < len(row["choices"]) for c in gold["letters"]
+                    )
                 if row["answer_type"] == "number":
                     assert "E" not in gold["number"], "numbers are plain decimals"
                 assert row["licence"]
@@ -73,7 +75,11 @@ def test_twins_are_linked_within_split(embedded_build: Path) -> None:
 def test_no_test_item_duplicates_train(embedded_build: Path) -> None:
     for dd in load_build(embedded_build).values():
         train = {exact_key(r["instruction"], r["input"], r["choices"]) for r in dd["train"]}
-        assert not [r["id"] for r in dd["test"] if exact_key(r["instruction"], r["input"], r["choices"]) in train]
+        assert not [
+            r["id"]
+            for r in dd["test"]
+            if exact_key(r["instruction"], r["input"], r["choices"]) in train
+        ]
 
 
 def test_manifest_records_inputs_and_overlap(embedded_build: Path, embedded_dir: Path) -> None:
@@ -87,7 +93,8 @@ def test_manifest_records_inputs_and_overlap(embedded_build: Path, embedded_dir:
         assert o["near_threshold"] == 0.8
         assert o["near_removed_from_test"] == len(o["near_pairs"])
     assert any(
-        n["file"] == "cail2018/data_train.json" and "GB18030" in n["reason"] for n in manifest["notes"]
+        n["file"] == "cail2018/data_train.json" and "GB18030" in n["reason"]
+        for n in manifest["notes"]
     )
     assert not manifest["warnings"]
     assert all({"file", "line", "reason"} <= set(d) for d in manifest["dropped"])
@@ -107,9 +114,10 @@ def test_same_seed_same_bytes_other_seed_differs(
     for split in ("train", "test"):
         rel = parquet_path("computation", split)
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
-    assert read_manifest(embedded_build)["files"][parquet_path("computation", "test")] == a.manifest[
-        "files"
-    ][parquet_path("computation", "test")]
+    assert (
+        read_manifest(embedded_build)["files"][parquet_path("computation", "test")]
+        == a.manifest["files"][parquet_path("computation", "test")]
+    )
     opts.seed = 1
     c = build(opts, tmp_path / "c")
     assert c.fingerprint != a.fingerprint
@@ -122,8 +130,10 @@ def test_near_duplicate_removed_from_test_and_counted(raw_copy: Path, tmp_path: 
     fact = rec["fact"]
     rec["fact"] = fact[:-6] + "。另查明无" + fact[-1]
     test_path = raw_copy / "cail2018/data_test.json"
-    test_path.write_text(test_path.read_text(encoding="utf-8") + json.dumps(rec, ensure_ascii=False) + "\n",
-                         encoding="utf-8")
+    test_path.write_text(
+        test_path.read_text(encoding="utf-8") + json.dumps(rec, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
     result = build(BuildOptions(raw_dir=raw_copy, groups=("summarization",)), tmp_path / "out")
     near = result.manifest["overlap"]["summarization"]["near_pairs"]
     assert any(p["task"] == "case_summary" and p["jaccard"] < 1.0 for p in near)
@@ -132,7 +142,9 @@ def test_near_duplicate_removed_from_test_and_counted(raw_copy: Path, tmp_path: 
 
 
 def test_cap_limits_every_task(tmp_path: Path, embedded_dir: Path) -> None:
-    result = build(BuildOptions(raw_dir=embedded_dir, groups=("safety",), max_per_task=20), tmp_path / "o")
+    result = build(
+        BuildOptions(raw_dir=embedded_dir, groups=("safety",), max_per_task=20), tmp_path / "o"
+    )
     for split in ("train", "test"):
         for tasks in result.counts["safety"][split].values():
             assert all(n <= 20 for n in tasks.values())
@@ -145,3 +157,19 @@ def test_full_corpus_builds_every_group(tmp_path: Path, full_corpora_dir: Path) 
     result = build(BuildOptions(raw_dir=full_corpora_dir, num_proc=2), tmp_path / "full")
     for group in GROUPS:
         assert sum(sum(t.values()) for t in result.counts[group]["test"].values()) > 1000
+
+
+def test_reference_answers_score_full_marks(embedded_build: Path) -> None:
+    """Every item's own ``answer`` text passes its metric: gold and metric agree."""
+    from gci_bench.metrics import score_items
+
+    for group, dd in load_build(embedded_build).items():
+        for split in ("train", "test"):
+            rows = list(dd[split])
+            scores = score_items(rows, [r["answer"] for r in rows])
+            bad = [
+                (r["task"], r["answer"][:40])
+                for r, s in zip(rows, scores, strict=True)
+                if s.score < 1
+            ]
+            assert not bad, (group, split, bad[:5])

@@ -23,7 +23,7 @@ from gci_bench.build import default_raw_dir
 from gci_bench.builders.base import BuildReport
 from gci_bench.builders.statute_calc import GENERATORS, generate, generate_splits
 from gci_bench.builders.statute_calc import solvers as s
-from gci_bench.builders.statute_calc.generators import LICENCE, Statutes
+from gci_bench.builders.statute_calc.generators import CALENDAR_YEAR, LICENCE, Statutes
 from gci_bench.builders.statutes import load_statutes
 from gci_bench.errors import GciError
 from gci_bench.records import Record
@@ -121,7 +121,7 @@ RESOLVE: dict[
     ),
     "prosecution_limitation": (
         _limitation,
-        dict.fromkeys(TASK_OF, "年"),
+        {"integrated": CALENDAR_YEAR, "domain": "年", "general": CALENDAR_YEAR},
         lambda p: [("刑法", "87"), ("刑法", "89")],
     ),
     "theft_sentence": (
@@ -266,7 +266,8 @@ def test_record_fields(statutes: Statutes, name: str) -> None:
         assert rec.licence == LICENCE
         assert rec.instruction and rec.input and not rec.choices
         assert rec.gold["generator"] == name
-        assert rec.answer == f"{rec.gold['number']}{rec.gold['unit']}"
+        unit = "年" if rec.gold["unit"] == CALENDAR_YEAR else rec.gold["unit"]  # 2031年: a year
+        assert rec.answer == f"{rec.gold['number']}{unit}"
         json.dumps(rec.gold["params"])  # JSON-safe
         assert all(
             isinstance(v, str | int | list | type(None)) for v in rec.gold["params"].values()

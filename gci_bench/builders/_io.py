@@ -190,7 +190,11 @@ def iter_csv(
             lineno = start
             start = reader.line_num + 1
             if None in row:
-                report.drop(rel, lineno, f"row has {len(row) + len(row[None]) - 1} fields, expected {len(reader.fieldnames or [])}")
+                report.drop(
+                    rel,
+                    lineno,
+                    f"row has {len(row) + len(row[None]) - 1} fields, expected {len(reader.fieldnames or [])}",
+                )
                 continue
             clean = {k.strip(): (v or "") for k, v in row.items() if k is not None}
             rec = _checked(clean, rel, lineno, report, required)

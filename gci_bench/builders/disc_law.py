@@ -21,7 +21,9 @@ class DiscLawMcq(Builder):
         for rec in iter_csv(path, rel, report, required=("input", "output", "A", "B")):
             letters = sorted({c for c in rec.data["output"].strip().upper() if c in "ABCD"})
             if not letters:
-                report.drop(rel, rec.line, f"field 'output' has no option letter: {rec.data['output']!r}")
+                report.drop(
+                    rel, rec.line, f"field 'output' has no option letter: {rec.data['output']!r}"
+                )
                 continue
             options = [rec.data.get(k, "").strip() for k in "ABCD"]
             while options and not options[-1]:

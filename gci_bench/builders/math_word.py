@@ -17,7 +17,10 @@ class Cmath(Builder):
 
     def read(self, path: Path, rel: str, report: BuildReport) -> Iterator[SourceRecord]:
         for rec in iter_json_lines(path, rel, report, required=("input", "golden")):
-            data = {"question": str(rec.data["input"]).strip(), "answer": str(rec.data["golden"]).strip()}
+            data = {
+                "question": str(rec.data["input"]).strip(),
+                "answer": str(rec.data["golden"]).strip(),
+            }
             yield SourceRecord(data, rec.file, rec.line)
 
 

@@ -15,16 +15,36 @@ HELP = "build the three GCI task groups (train/test) from raw legal corpora"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--raw-dir", type=Path, default=None,
-                   help="corpus directory laid out like shared/corpora (default: the embedded sample)")
-    p.add_argument("--out", type=Path, default=Path("gci-build"), help="output directory (default: gci-build)")
-    p.add_argument("--groups", nargs="+", choices=GROUPS, default=list(GROUPS), help="groups to build")
-    p.add_argument("--seed", type=int, default=0, help="seed for generators and capping (default: 0)")
-    p.add_argument("--max-per-task", type=int, default=None, help="at most N items per task and split")
-    p.add_argument("--items-per-generator", type=int, default=60,
-                   help="statute_calc items per generator and split (default: 60)")
-    p.add_argument("--train-fraction", type=float, default=0.5,
-                   help="share of records sent to train for sources without a split (default: 0.5)")
+    p.add_argument(
+        "--raw-dir",
+        type=Path,
+        default=None,
+        help="corpus directory laid out like shared/corpora (default: the embedded sample)",
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path("gci-build"), help="output directory (default: gci-build)"
+    )
+    p.add_argument(
+        "--groups", nargs="+", choices=GROUPS, default=list(GROUPS), help="groups to build"
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed for generators and capping (default: 0)"
+    )
+    p.add_argument(
+        "--max-per-task", type=int, default=None, help="at most N items per task and split"
+    )
+    p.add_argument(
+        "--items-per-generator",
+        type=int,
+        default=60,
+        help="statute_calc items per generator and split (default: 60)",
+    )
+    p.add_argument(
+        "--train-fraction",
+        type=float,
+        default=0.5,
+        help="share of records sent to train for sources without a split (default: 0.5)",
+    )
     p.add_argument("--num-proc", type=int, default=1, help="processes for near-duplicate hashing")
     p.add_argument("--strict", action="store_true", help="stop at the first bad record or file")
 

@@ -102,7 +102,9 @@ class BuildOptions:
         if self.max_per_task is not None and self.max_per_task < 1:
             raise GciError(f"--max-per-task must be at least 1, got {self.max_per_task}")
         if self.items_per_generator < 1:
-            raise GciError(f"items_per_generator must be at least 1, got {self.items_per_generator}")
+            raise GciError(
+                f"items_per_generator must be at least 1, got {self.items_per_generator}"
+            )
         if not 0.0 < self.near_dup_threshold <= 1.0:
             raise GciError(f"near_dup_threshold must be in (0, 1], got {self.near_dup_threshold}")
 

@@ -17,44 +17,83 @@ from gci_bench.task_groups.base import BuildContext, TaskSpec, producer, task
 GROUP = "computation"
 CALC_INSTRUCTION = "请根据中国法律计算，给出最终数值答案。"
 
-task(TaskSpec(
-    "crime_amount", GROUP, "integrated", "number",
-    "请仔细阅读下面的裁判文书，计算其中涉及的犯罪总金额（单位：元），给出最终金额。",
-    "lawbench/3-7.json (LAIC2021)",
-    "Total criminal amount in a judgment: read the legal facts, decide what counts, add it up.",
-))
-task(TaskSpec(
-    "statute_calc", GROUP, "integrated", "number", CALC_INSTRUCTION,
-    "generators over statutes/ (see gci_bench/builders/statute_calc)",
-    "A generated case whose answer needs a statutory rule recalled and applied exactly.",
-))
-task(TaskSpec(
-    "legal_calc_mc", GROUP, "integrated", "choice",
-    "请阅读以下选择题，给出正确选项的字母。", "lexeval/3_5.json",
-    "LexEval legal calculation multiple choice.",
-))
-task(TaskSpec(
-    "statute_recall", GROUP, "domain", "number", CALC_INSTRUCTION,
-    "generators over statutes/",
-    "Domain twin of statute_calc: the rule as it applies to the case, trivial arithmetic.",
-))
-task(TaskSpec(
-    "article_prediction", GROUP, "domain", "articles",
-    "根据下列案件事实，给出适用的《中华人民共和国刑法》条文编号（例如：刑法第264条）。",
-    "cail2018/data_train.json, cail2018/data_test.json",
-    "Relevant-article prediction from CAIL2018 facts (LawBench 3-1 style).",
-))
-task(TaskSpec(
-    "statute_given", GROUP, "general", "number", CALC_INSTRUCTION,
-    "generators over statutes/",
-    "General twin of statute_calc: the rule is quoted in the question, only arithmetic is left.",
-))
-task(TaskSpec(
-    "math_word", GROUP, "general", "number",
-    "请解答下面的数学应用题，给出最终数值答案。",
-    "cmath/cmath_dev.jsonl, ape210k/valid.ape.json (train), ape210k/test.ape.json (test)",
-    "Chinese math word problems (CMATH, Ape210K) whose answer is a plain number.",
-))
+task(
+    TaskSpec(
+        "crime_amount",
+        GROUP,
+        "integrated",
+        "number",
+        "请仔细阅读下面的裁判文书，计算其中涉及的犯罪总金额（单位：元），给出最终金额。",
+        "lawbench/3-7.json (LAIC2021)",
+        "Total criminal amount in a judgment: read the legal facts, decide what counts, add it up.",
+    )
+)
+task(
+    TaskSpec(
+        "statute_calc",
+        GROUP,
+        "integrated",
+        "number",
+        CALC_INSTRUCTION,
+        "generators over statutes/ (see gci_bench/builders/statute_calc)",
+        "A generated case whose answer needs a statutory rule recalled and applied exactly.",
+    )
+)
+task(
+    TaskSpec(
+        "legal_calc_mc",
+        GROUP,
+        "integrated",
+        "choice",
+        "请阅读以下选择题，给出正确选项的字母。",
+        "lexeval/3_5.json",
+        "LexEval legal calculation multiple choice.",
+    )
+)
+task(
+    TaskSpec(
+        "statute_recall",
+        GROUP,
+        "domain",
+        "number",
+        CALC_INSTRUCTION,
+        "generators over statutes/",
+        "Domain twin of statute_calc: the rule as it applies to the case, trivial arithmetic.",
+    )
+)
+task(
+    TaskSpec(
+        "article_prediction",
+        GROUP,
+        "domain",
+        "articles",
+        "根据下列案件事实，给出适用的《中华人民共和国刑法》条文编号（例如：刑法第264条）。",
+        "cail2018/data_train.json, cail2018/data_test.json",
+        "Relevant-article prediction from CAIL2018 facts (LawBench 3-1 style).",
+    )
+)
+task(
+    TaskSpec(
+        "statute_given",
+        GROUP,
+        "general",
+        "number",
+        CALC_INSTRUCTION,
+        "generators over statutes/",
+        "General twin of statute_calc: the rule is quoted in the question, only arithmetic is left.",
+    )
+)
+task(
+    TaskSpec(
+        "math_word",
+        GROUP,
+        "general",
+        "number",
+        "请解答下面的数学应用题，给出最终数值答案。",
+        "cmath/cmath_dev.jsonl, ape210k/valid.ape.json (train), ape210k/test.ape.json (test)",
+        "Chinese math word problems (CMATH, Ape210K) whose answer is a plain number.",
+    )
+)
 
 
 @producer("crime_amount")
@@ -64,7 +103,9 @@ def crime_amount(ctx: BuildContext) -> Iterator[Record]:
     for rec in ctx.read("lawbench", "lawbench/3-7.json"):
         amount = lawbench_amount(str(rec.data["answer"]))
         if amount is None:
-            ctx.report.drop(rec.file, rec.line, f"answer {rec.data['answer']!r} has no amount in 元")
+            ctx.report.drop(
+                rec.file, rec.line, f"answer {rec.data['answer']!r} has no amount in 元"
+            )
             continue
         usable.append((rec, amount))
     for split, (rec, amount) in ctx.cap_per_split(
@@ -72,8 +113,16 @@ def crime_amount(ctx: BuildContext) -> Iterator[Record]:
     ):
         question = str(rec.data["question"]).removeprefix("文书:").strip()
         yield Record(
-            GROUP, spec.subset, spec.name, rec.where, spec.instruction, question,
-            f"{amount}元", "number", {"number": amount, "unit": "元"}, split,
+            GROUP,
+            spec.subset,
+            spec.name,
+            rec.where,
+            spec.instruction,
+            question,
+            f"{amount}元",
+            "number",
+            {"number": amount, "unit": "元"},
+            split,
             licence=ctx.licence(rec.file),
         )
 
@@ -98,7 +147,9 @@ def legal_calc_mc(ctx: BuildContext) -> Iterator[Record]:
     yield from lexeval_choice(ctx, spec, ("lexeval/3_5.json",))
 
 
-def lexeval_choice(ctx: BuildContext, spec: TaskSpec, patterns: tuple[str, ...]) -> Iterator[Record]:
+def lexeval_choice(
+    ctx: BuildContext, spec: TaskSpec, patterns: tuple[str, ...]
+) -> Iterator[Record]:
     """LexEval multiple choice → choice records (shared with the safety group)."""
     usable = []
     for pattern in patterns:
@@ -109,15 +160,26 @@ def lexeval_choice(ctx: BuildContext, spec: TaskSpec, patterns: tuple[str, ...])
                 ctx.report.drop(rec.file, rec.line, "field 'input' has no 'A:' … option lines")
                 continue
             if letters is None or any(ord(c) - 65 >= len(parsed[1]) for c in letters):
-                ctx.report.drop(rec.file, rec.line, f"answer {rec.data['answer']!r} is not option letters")
+                ctx.report.drop(
+                    rec.file, rec.line, f"answer {rec.data['answer']!r} is not option letters"
+                )
                 continue
             usable.append((rec, parsed, letters))
     for split, (rec, (stem, options), letters) in ctx.cap_per_split(
         usable, lambda it: ctx.hash_split(it[0].data["input"]), lambda it: it[0].where
     ):
         yield Record(
-            spec.group, spec.subset, spec.name, rec.where, spec.instruction, stem,
-            "".join(letters), "choice", {"letters": letters}, split, choices=options,
+            spec.group,
+            spec.subset,
+            spec.name,
+            rec.where,
+            spec.instruction,
+            stem,
+            "".join(letters),
+            "choice",
+            {"letters": letters},
+            split,
+            choices=options,
             licence=ctx.licence(rec.file),
         )
 
@@ -132,8 +194,17 @@ def article_prediction(ctx: BuildContext) -> Iterator[Record]:
             continue
         answer = "、".join(f"刑法第{a}条" for a in articles)
         yield Record(
-            GROUP, spec.subset, spec.name, rec.where, spec.instruction, rec.data["fact"],
-            answer, "articles", {"articles": articles}, split, licence=ctx.licence(rec.file),
+            GROUP,
+            spec.subset,
+            spec.name,
+            rec.where,
+            spec.instruction,
+            rec.data["fact"],
+            answer,
+            "articles",
+            {"articles": articles},
+            split,
+            licence=ctx.licence(rec.file),
         )
 
 
@@ -172,15 +243,27 @@ def math_word(ctx: BuildContext) -> Iterator[Record]:
             number = plain_decimal(rec.data["answer"])
             if number is None:
                 ctx.report.drop(
-                    rec.file, rec.line,
+                    rec.file,
+                    rec.line,
                     f"answer {rec.data['answer']!r} is not a plain decimal number (fraction or expression)",
                 )
                 continue
             usable.append((rec, number, fixed_split or ctx.hash_split(rec.data["question"])))
-    for split, (rec, number, _) in ctx.cap_per_split(usable, lambda it: it[2], lambda it: it[0].where):
+    for split, (rec, number, _) in ctx.cap_per_split(
+        usable, lambda it: it[2], lambda it: it[0].where
+    ):
         yield Record(
-            GROUP, spec.subset, spec.name, rec.where, spec.instruction, rec.data["question"],
-            number, "number", {"number": number, "unit": ""}, split, licence=ctx.licence(rec.file),
+            GROUP,
+            spec.subset,
+            spec.name,
+            rec.where,
+            spec.instruction,
+            rec.data["question"],
+            number,
+            "number",
+            {"number": number, "unit": ""},
+            split,
+            licence=ctx.licence(rec.file),
         )
 
 

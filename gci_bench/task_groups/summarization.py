@@ -17,33 +17,61 @@ from gci_bench.task_groups.computation import _spec, cail_records
 GROUP = "summarization"
 MC_INSTRUCTION = "请运用法律知识回答以下选择题，给出正确选项的字母。"
 
-task(TaskSpec(
-    "case_summary", GROUP, "integrated", "text",
-    "请用一段话概括下面的案件，必须写明罪名、适用的刑法条文和判处的刑罚。",
-    "cail2018 facts; reference written from the record's labels",
-    "Judgment summary that must state charge, article and sentence (ROUGE-L + element accuracy).",
-))
-task(TaskSpec(
-    "legal_news_summary", GROUP, "integrated", "text",
-    "下面是一段法治新闻报道，请用一句话给出这段报道的摘要。", "lawbench/2-7.json (CAIL2022)",
-    "One-sentence summaries of legal news.",
-))
-task(TaskSpec(
-    "counsel", GROUP, "integrated", "text",
-    "请以律师的身份回答下面的法律咨询，并引用所依据的法律条文。",
-    "lawyer_llama/legal_counsel_with_article_v2.json, lawyer_llama/zixun_gpt4.json",
-    "Legal consultation answers that cite the governing articles (ROUGE-L + articles cited).",
-))
-task(TaskSpec(
-    "judicial_exam_mc", GROUP, "domain", "choice", MC_INSTRUCTION,
-    "lawbench/1-2.json, lawbench/3-6.json (JEC-QA); disc_law_eval/objective/*.csv",
-    "Judicial-exam multiple choice.",
-))
-task(TaskSpec(
-    "title_generation", GROUP, "general", "text",
-    "请为下面的论文摘要生成一个标题。", "csl/ts_dev.tsv (train), csl/ts_test.tsv (test)",
-    "CSL scientific title generation from abstracts.",
-))
+task(
+    TaskSpec(
+        "case_summary",
+        GROUP,
+        "integrated",
+        "text",
+        "请用一段话概括下面的案件，必须写明罪名、适用的刑法条文和判处的刑罚。",
+        "cail2018 facts; reference written from the record's labels",
+        "Judgment summary that must state charge, article and sentence (ROUGE-L + element accuracy).",
+    )
+)
+task(
+    TaskSpec(
+        "legal_news_summary",
+        GROUP,
+        "integrated",
+        "text",
+        "下面是一段法治新闻报道，请用一句话给出这段报道的摘要。",
+        "lawbench/2-7.json (CAIL2022)",
+        "One-sentence summaries of legal news.",
+    )
+)
+task(
+    TaskSpec(
+        "counsel",
+        GROUP,
+        "integrated",
+        "text",
+        "请以律师的身份回答下面的法律咨询，并引用所依据的法律条文。",
+        "lawyer_llama/legal_counsel_with_article_v2.json, lawyer_llama/zixun_gpt4.json",
+        "Legal consultation answers that cite the governing articles (ROUGE-L + articles cited).",
+    )
+)
+task(
+    TaskSpec(
+        "judicial_exam_mc",
+        GROUP,
+        "domain",
+        "choice",
+        MC_INSTRUCTION,
+        "lawbench/1-2.json, lawbench/3-6.json (JEC-QA); disc_law_eval/objective/*.csv",
+        "Judicial-exam multiple choice.",
+    )
+)
+task(
+    TaskSpec(
+        "title_generation",
+        GROUP,
+        "general",
+        "text",
+        "请为下面的论文摘要生成一个标题。",
+        "csl/ts_dev.tsv (train), csl/ts_test.tsv (test)",
+        "CSL scientific title generation from abstracts.",
+    )
+)
 
 
 @producer("case_summary")
@@ -53,21 +81,33 @@ def case_summary(ctx: BuildContext) -> Iterator[Record]:
         d = rec.data
         charges = "、".join(f"{c}罪" for c in d["charges"])
         articles = "、".join(f"第{a}条" for a in d["articles"])
-        sentence = term_text(d["term_months"], d["death_penalty"], d["life_imprisonment"])
         who = "、".join(d["criminals"]) if d.get("criminals") else "被告人"
-        reference = f"被告人{who}的行为构成{charges}，依照《中华人民共和国刑法》{articles}的规定，判处{sentence}"
-        reference += f"，并处罚金{d['fine']}元。" if d["fine"] else "。"
-        gold = {
-            "reference": reference,
-            "charges": d["charges"],
-            "articles": d["articles"],
-            "term_months": d["term_months"],
-            "death_penalty": d["death_penalty"],
-            "life_imprisonment": d["life_imprisonment"],
-        }
+        reference = f"被告人{who}的行为构成{charges}，依照《中华人民共和国刑法》{articles}的规定"
+        gold: dict = {"reference": "", "charges": d["charges"], "articles": d["articles"]}
+        if d["term_months"] > 0 or d["death_penalty"] or d["life_imprisonment"]:
+            sentence = term_text(d["term_months"], d["death_penalty"], d["life_imprisonment"])
+            reference += f"，判处{sentence}" + (f"，并处罚金{d['fine']}元。" if d["fine"] else "。")
+            gold.update(
+                term_months=d["term_months"],
+                death_penalty=d["death_penalty"],
+                life_imprisonment=d["life_imprisonment"],
+            )
+        else:
+            # CAIL records no imprisonment (管制, 缓刑 or a fine only): no sentence element.
+            reference += f"，判处罚金{d['fine']}元。" if d["fine"] else "。"
+        gold["reference"] = reference
         yield Record(
-            GROUP, spec.subset, spec.name, rec.where, spec.instruction, d["fact"], reference,
-            "text", gold, split, licence=ctx.licence(rec.file),
+            GROUP,
+            spec.subset,
+            spec.name,
+            rec.where,
+            spec.instruction,
+            d["fact"],
+            reference,
+            "text",
+            gold,
+            split,
+            licence=ctx.licence(rec.file),
         )
 
 
@@ -80,8 +120,16 @@ def legal_news_summary(ctx: BuildContext) -> Iterator[Record]:
     ):
         reference = str(rec.data["answer"]).strip()
         yield Record(
-            GROUP, spec.subset, spec.name, rec.where, spec.instruction,
-            str(rec.data["question"]).strip(), reference, "text", {"reference": reference}, split,
+            GROUP,
+            spec.subset,
+            spec.name,
+            rec.where,
+            spec.instruction,
+            str(rec.data["question"]).strip(),
+            reference,
+            "text",
+            {"reference": reference},
+            split,
             licence=ctx.licence(rec.file),
         )
 
@@ -103,13 +151,28 @@ def counsel(ctx: BuildContext) -> Iterator[Record]:
         unique, lambda r: ctx.hash_split(str(r.data["query"])), lambda r: r.where
     ):
         reference = str(rec.data["response"]).strip()
-        articles = cited_articles("\n".join(str(x).split("：")[0] for x in rec.data.get("laws") or []))
+        # The articles a good answer must cite: those of the record's 'laws' that the reference
+        # answer itself cites (a reference that cites none requires none).
+        governing = cited_articles(
+            "\n".join(str(x).split("：")[0] for x in rec.data.get("laws") or [])
+        )
+        cited = set(cited_articles(reference))
+        articles = [a for a in governing if a in cited]
         gold: dict = {"reference": reference}
         if articles:
             gold["articles"] = articles
+            gold["articles_law"] = None  # civil and labour law, not only 刑法
         yield Record(
-            GROUP, spec.subset, spec.name, rec.where, spec.instruction,
-            str(rec.data["query"]).strip(), reference, "text", gold, split,
+            GROUP,
+            spec.subset,
+            spec.name,
+            rec.where,
+            spec.instruction,
+            str(rec.data["query"]).strip(),
+            reference,
+            "text",
+            gold,
+            split,
             licence=ctx.licence(rec.file),
         )
 
@@ -123,10 +186,14 @@ def judicial_exam_mc(ctx: BuildContext) -> Iterator[Record]:
             parsed = split_lawbench_options(str(rec.data["question"]))
             letters = answer_letters(str(rec.data["answer"]))
             if parsed is None:
-                ctx.report.drop(rec.file, rec.line, "field 'question' has no 'A:…;B:…;C:…;D:…' options")
+                ctx.report.drop(
+                    rec.file, rec.line, "field 'question' has no 'A:…;B:…;C:…;D:…' options"
+                )
                 continue
             if letters is None:
-                ctx.report.drop(rec.file, rec.line, f"answer {rec.data['answer']!r} is not option letters")
+                ctx.report.drop(
+                    rec.file, rec.line, f"answer {rec.data['answer']!r} is not option letters"
+                )
                 continue
             usable.append((rec, parsed[0], parsed[1], letters))
     for rec in ctx.read("disc_law_mcq", "disc_law_eval/objective/*.csv"):
@@ -135,8 +202,18 @@ def judicial_exam_mc(ctx: BuildContext) -> Iterator[Record]:
         usable, lambda it: ctx.hash_split(it[1]), lambda it: it[0].where
     ):
         yield Record(
-            GROUP, spec.subset, spec.name, rec.where, spec.instruction, stem, "".join(letters),
-            "choice", {"letters": letters}, split, choices=options, licence=ctx.licence(rec.file),
+            GROUP,
+            spec.subset,
+            spec.name,
+            rec.where,
+            spec.instruction,
+            stem,
+            "".join(letters),
+            "choice",
+            {"letters": letters},
+            split,
+            choices=options,
+            licence=ctx.licence(rec.file),
         )
 
 
@@ -150,7 +227,15 @@ def title_generation(ctx: BuildContext) -> Iterator[Record]:
     ]
     for split, (rec, _) in ctx.cap_per_split(records, lambda it: it[1], lambda it: it[0].where):
         yield Record(
-            GROUP, spec.subset, spec.name, rec.where, spec.instruction, rec.data["abstract"],
-            rec.data["title"], "text", {"reference": rec.data["title"]}, split,
+            GROUP,
+            spec.subset,
+            spec.name,
+            rec.where,
+            spec.instruction,
+            rec.data["abstract"],
+            rec.data["title"],
+            "text",
+            {"reference": rec.data["title"]},
+            split,
             licence=ctx.licence(rec.file),
         )

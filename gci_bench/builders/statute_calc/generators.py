@@ -72,6 +72,10 @@ COMPANIES = (
 )  # fmt: skip
 
 
+#: Gold unit of an answer that is a calendar year (2031), not a duration of years.
+CALENDAR_YEAR = "年份"
+
+
 @dataclass(frozen=True)
 class Item:
     """One rendered question with its numeric answer (``number`` already rounded as asked)."""
@@ -82,8 +86,9 @@ class Item:
 
     @property
     def answer(self) -> str:
-        """The reference answer text, e.g. ``32000.00元`` or ``4个月``."""
-        return f"{number_text(self.number)}{self.unit}"
+        """The reference answer text, e.g. ``32000.00元``, ``4个月`` or ``2031年`` (a year)."""
+        unit = "年" if self.unit == CALENDAR_YEAR else self.unit
+        return f"{number_text(self.number)}{unit}"
 
 
 @dataclass(frozen=True)
@@ -807,9 +812,9 @@ class ProsecutionLimitation(CalcGenerator):
             f"依照{cite(CRIMINAL_LAW, '87')}，该犯罪的追诉期限是多少年？"
         )
         return Triple(
-            Item(case, Decimal(expiry), "年"),
+            Item(case, Decimal(expiry), CALENDAR_YEAR),
             Item(domain, Decimal(period), "年"),
-            Item(rule_given(statutes, self.requires, case), Decimal(expiry), "年"),
+            Item(rule_given(statutes, self.requires, case), Decimal(expiry), CALENDAR_YEAR),
         )
 
 
