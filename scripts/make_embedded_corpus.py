@@ -106,7 +106,9 @@ def main() -> None:
             records = entry.get("records")
         else:
             records = sample_file(src, dst, rel, n)
-            how = f"first {n} records" + (" of each category" if rel.startswith("safetybench/") else "")
+            how = f"first {n} records" + (
+                " of each category" if rel.startswith("safetybench/") else ""
+            )
         if rel == "safetybench/test_zh_subset.json":
             kept_ids = {str(it["id"]) for it in json.loads(dst.read_text(encoding="utf-8"))}
         entries.append((entry, dst, how, records))
@@ -114,7 +116,10 @@ def main() -> None:
     answers = json.loads((args.raw_dir / ans_rel).read_text(encoding="utf-8"))
     dst = args.out_dir / ans_rel
     dst.write_text(
-        json.dumps({k: v for k, v in answers.items() if k in kept_ids}, ensure_ascii=False, indent=1) + "\n",
+        json.dumps(
+            {k: v for k, v in answers.items() if k in kept_ids}, ensure_ascii=False, indent=1
+        )
+        + "\n",
         encoding="utf-8",
     )
     src_entry = next(e for e in manifest["files"] if e["path"] == ans_rel)

@@ -51,17 +51,52 @@ def n_lines(raw: Path, rel: str) -> int:
 
 # (case id, group, damage, where the problem is reported, reason fragment, kind)
 RECOVERABLE = [
-    ("truncated-json-line", "summarization", append(CAIL_TEST, '{"fact": "被告人张某于2016年', ),
-     (CAIL_TEST, "last"), "invalid JSON", "dropped"),
-    ("record-missing-fact", "summarization",
-     append(CAIL_TEST, json.dumps({"meta": {"accusation": ["盗窃"], "relevant_articles": [264]}}) + "\n"),
-     (CAIL_TEST, "last"), "missing required field 'fact'", "dropped"),
-    ("gb18030-in-utf8-folder", "safety", to_gb18030("lexeval/6_1.json"),
-     ("lexeval/6_1.json", None), "not UTF-8: detected GB18030", "warnings"),
-    ("empty-optional-file", "summarization", empty("lawyer_llama/zixun_gpt4.json"),
-     ("lawyer_llama/zixun_gpt4.json", None), "empty file", "dropped"),
-    ("unknown-file", "computation", append("lexeval/notes.txt", "临时笔记\n"),
-     ("lexeval/notes.txt", None), "unknown file", "warnings"),
+    (
+        "truncated-json-line",
+        "summarization",
+        append(
+            CAIL_TEST,
+            '{"fact": "被告人张某于2016年',
+        ),
+        (CAIL_TEST, "last"),
+        "invalid JSON",
+        "dropped",
+    ),
+    (
+        "record-missing-fact",
+        "summarization",
+        append(
+            CAIL_TEST,
+            json.dumps({"meta": {"accusation": ["盗窃"], "relevant_articles": [264]}}) + "\n",
+        ),
+        (CAIL_TEST, "last"),
+        "missing required field 'fact'",
+        "dropped",
+    ),
+    (
+        "gb18030-in-utf8-folder",
+        "safety",
+        to_gb18030("lexeval/6_1.json"),
+        ("lexeval/6_1.json", None),
+        "not UTF-8: detected GB18030",
+        "warnings",
+    ),
+    (
+        "empty-optional-file",
+        "summarization",
+        empty("lawyer_llama/zixun_gpt4.json"),
+        ("lawyer_llama/zixun_gpt4.json", None),
+        "empty file",
+        "dropped",
+    ),
+    (
+        "unknown-file",
+        "computation",
+        append("lexeval/notes.txt", "临时笔记\n"),
+        ("lexeval/notes.txt", None),
+        "unknown file",
+        "warnings",
+    ),
 ]
 
 
@@ -71,8 +106,13 @@ RECOVERABLE = [
     ids=[c[0] for c in RECOVERABLE],
 )
 def test_recoverable_input_is_reported_and_build_goes_on(
-    raw_copy: Path, tmp_path: Path, group: str, damage: Callable[[Path], None],
-    where: tuple[str, str | None], reason: str, kind: str,
+    raw_copy: Path,
+    tmp_path: Path,
+    group: str,
+    damage: Callable[[Path], None],
+    where: tuple[str, str | None],
+    reason: str,
+    kind: str,
 ) -> None:
     damage(raw_copy)
     out = tmp_path / "out"
@@ -94,12 +134,27 @@ def test_gb18030_file_still_yields_its_records(raw_copy: Path, tmp_path: Path) -
 
 
 FATAL = [
-    ("missing-required-source", "summarization", remove(CAIL_TEST), [],
-     "required source cail2018/data_test.json is missing"),
-    ("empty-required-source", "summarization", empty("lawbench/2-7.json"), [],
-     "lawbench/2-7.json: empty file"),
-    ("strict-stops-at-bad-line", "summarization", append(CAIL_TEST, "{broken\n"), ["--strict"],
-     f"{CAIL_TEST}:"),
+    (
+        "missing-required-source",
+        "summarization",
+        remove(CAIL_TEST),
+        [],
+        "required source cail2018/data_test.json is missing",
+    ),
+    (
+        "empty-required-source",
+        "summarization",
+        empty("lawbench/2-7.json"),
+        [],
+        "lawbench/2-7.json: empty file",
+    ),
+    (
+        "strict-stops-at-bad-line",
+        "summarization",
+        append(CAIL_TEST, "{broken\n"),
+        ["--strict"],
+        f"{CAIL_TEST}:",
+    ),
     ("unknown-group", "nonsense", lambda raw: None, [], "invalid choice"),
 ]
 
@@ -108,11 +163,25 @@ FATAL = [
     ("group", "damage", "extra", "message"), [c[1:] for c in FATAL], ids=[c[0] for c in FATAL]
 )
 def test_unusable_input_exits_nonzero_with_message(
-    raw_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], group: str,
-    damage: Callable[[Path], None], extra: list[str], message: str,
+    raw_copy: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    group: str,
+    damage: Callable[[Path], None],
+    extra: list[str],
+    message: str,
 ) -> None:
     damage(raw_copy)
-    argv = ["build", "--raw-dir", str(raw_copy), "--out", str(tmp_path / "o"), "--groups", group, *extra]
+    argv = [
+        "build",
+        "--raw-dir",
+        str(raw_copy),
+        "--out",
+        str(tmp_path / "o"),
+        "--groups",
+        group,
+        *extra,
+    ]
     try:
         code = main(argv)
     except SystemExit as exc:  # argparse rejects bad choices itself
@@ -126,15 +195,28 @@ def test_unusable_input_exits_nonzero_with_message(
 
 def test_console_script_reports_missing_raw_dir_without_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "gci_bench.cli", "build", "--raw-dir", str(tmp_path / "nope"),
-         "--out", str(tmp_path / "o")],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "gci_bench.cli",
+            "build",
+            "--raw-dir",
+            str(tmp_path / "nope"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     assert "is not a directory" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_cli_build_prints_summary_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["build", "--out", str(tmp_path / "o"), "--groups", "safety", "--max-per-task", "30"]) == 0
+    assert (
+        main(["build", "--out", str(tmp_path / "o"), "--groups", "safety", "--max-per-task", "30"])
+        == 0
+    )
     err = capsys.readouterr().err
     assert "harmful_request" in err and "fingerprint" in err

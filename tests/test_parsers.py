@@ -22,7 +22,10 @@ ARTICLE_HEADINGS = [
     ("第十七条之一 已满七十五周岁的人故意犯罪的，可以从轻或者减轻处罚；", "17之一"),
     ("第二百六十四条 盗窃公私财物，数额较大的，或者多次盗窃、入户盗窃、", "264"),
     # statutes/劳动合同法.md
-    ("第四十七条 经济补偿按劳动者在本单位工作的年限，每满一年支付一个月工资的标准向劳动者支付。", "47"),
+    (
+        "第四十七条 经济补偿按劳动者在本单位工作的年限，每满一年支付一个月工资的标准向劳动者支付。",
+        "47",
+    ),
     # statutes/民法典/婚姻家庭编.md
     ("第一千零七十六条 夫妻双方自愿离婚的，应当签订书面离婚协议，", "1076"),
     ("第二百八十七条之二 明知他人利用信息网络实施犯罪，", "287之二"),
@@ -48,8 +51,10 @@ def test_not_an_article_heading(line: str) -> None:
     [
         ("statutes/刑法.md", "刑法"),
         ("statutes/民法典/合同编.md", "民法典"),
-        ("statutes/司法解释/最高人民法院、最高人民检察院关于办理盗窃刑事案件适用法律若干问题的解释(2013-04-02).md",
-         "最高人民法院、最高人民检察院关于办理盗窃刑事案件适用法律若干问题的解释"),
+        (
+            "statutes/司法解释/最高人民法院、最高人民检察院关于办理盗窃刑事案件适用法律若干问题的解释(2013-04-02).md",
+            "最高人民法院、最高人民检察院关于办理盗窃刑事案件适用法律若干问题的解释",
+        ),
     ],
 )
 def test_law_name(rel: str, law: str) -> None:
@@ -122,8 +127,13 @@ def test_cited_articles_in_lawyer_llama_laws() -> None:
 
 @pytest.mark.parametrize(
     ("months", "death", "life", "text"),
-    [(42, False, False, "有期徒刑3年6个月"), (6, False, False, "有期徒刑6个月"),
-     (24, False, False, "有期徒刑2年"), (0, True, False, "死刑"), (0, False, True, "无期徒刑")],
+    [
+        (42, False, False, "有期徒刑3年6个月"),
+        (6, False, False, "有期徒刑6个月"),
+        (24, False, False, "有期徒刑2年"),
+        (0, True, False, "死刑"),
+        (0, False, True, "无期徒刑"),
+    ],
 )
 def test_term_text(months: int, death: bool, life: bool, text: str) -> None:
     assert term_text(months, death, life) == text
