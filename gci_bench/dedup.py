@@ -116,6 +116,7 @@ def near_duplicates(
         lsh.insert(item_id, mh)
     queries = [(item_id, text) for item_id, text in test if len(text) >= SHINGLE]
     pairs: list[NearPair] = []
+    train_shingles: dict[str, set[str]] = {}  # computed on demand: only candidates need them
     for (item_id, text), mh in zip(queries, minhashes([t for _, t in queries], num_proc), strict=True):
         candidates = sorted(lsh.query(mh))
         if not candidates:
@@ -123,7 +124,9 @@ def near_duplicates(
         sh = shingle_set(text)
         best: tuple[float, str] | None = None
         for cand in candidates:
-            other = shingle_set(train_texts[cand])
+            other = train_shingles.get(cand)
+            if other is None:
+                other = train_shingles[cand] = shingle_set(train_texts[cand])
             jac = len(sh & other) / len(sh | other)
             if jac >= threshold and (best is None or jac > best[0]):
                 best = (jac, cand)
