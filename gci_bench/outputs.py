@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +41,22 @@ def parquet_path(group: str, split: str) -> str:
     return f"data/{group}/{split}-00000-of-00001.parquet"
 
 
+@contextmanager
+def _quiet_datasets() -> Iterator[None]:
+    """Silence datasets' progress bars for a block: the library stays quiet, the CLI shows
+    its own progress."""
+    from datasets.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
+
+
+@_quiet_datasets()
 def write_build(
     out_dir: Path,
     options: BuildOptions,
@@ -49,26 +67,6 @@ def write_build(
     version: str,
 ) -> dict[str, Any]:
     """Write every output of a build and return the manifest."""
-    from datasets.utils import logging as hf_logging
-
-    bars_were_off = not hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # the library stays quiet; the CLI shows its own progress
-    try:
-        return _write(out_dir, options, ctx, by_group, overlaps, report, version)
-    finally:
-        if not bars_were_off:
-            hf_logging.enable_progress_bar()
-
-
-def _write(
-    out_dir: Path,
-    options: BuildOptions,
-    ctx: BuildContext,
-    by_group: dict[str, list[Record]],
-    overlaps: dict[str, Overlap],
-    report: BuildReport,
-    version: str,
-) -> dict[str, Any]:
     from datasets import Dataset, DatasetDict
 
     from gci_bench.build import count_table, sha256_file

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from gci_bench.builders.base import BUILDERS, BuildReport, SourceRecord
 from gci_bench.errors import GciError
@@ -167,6 +167,32 @@ class BuildContext:
                 except (json.JSONDecodeError, KeyError, TypeError) as exc:
                     self.report.warn("MANIFEST.json", None, f"unreadable manifest: {exc}")
         return self._licences.get(rel, "unknown (not in MANIFEST.json)")
+
+    def item(
+        self,
+        spec: TaskSpec,
+        rec: SourceRecord,
+        split: str,
+        input: str,
+        answer: str,
+        gold: dict[str, Any],
+        choices: Sequence[str] = (),
+    ) -> Record:
+        """A record of task ``spec`` from raw record ``rec``: provenance and licence filled in."""
+        return Record(
+            spec.group,
+            spec.subset,
+            spec.name,
+            rec.where,
+            spec.instruction,
+            input,
+            answer,
+            spec.answer_type,
+            gold,
+            split,
+            choices=list(choices),
+            licence=self.licence(rec.file),
+        )
 
     def hash_split(self, key: str) -> str:
         """Deterministic split for a source without one: a hash of the record's content."""

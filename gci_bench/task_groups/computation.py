@@ -112,19 +112,7 @@ def crime_amount(ctx: BuildContext) -> Iterator[Record]:
         usable, lambda it: ctx.hash_split(it[0].data["question"]), lambda it: it[0].where
     ):
         question = str(rec.data["question"]).removeprefix("文书:").strip()
-        yield Record(
-            GROUP,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
-            question,
-            f"{amount}元",
-            "number",
-            {"number": amount, "unit": "元"},
-            split,
-            licence=ctx.licence(rec.file),
-        )
+        yield ctx.item(spec, rec, split, question, f"{amount}元", {"number": amount, "unit": "元"})
 
 
 @producer("statute_calc", "statute_recall", "statute_given")
@@ -168,19 +156,8 @@ def lexeval_choice(
     for split, (rec, (stem, options), letters) in ctx.cap_per_split(
         usable, lambda it: ctx.hash_split(it[0].data["input"]), lambda it: it[0].where
     ):
-        yield Record(
-            spec.group,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
-            stem,
-            "".join(letters),
-            "choice",
-            {"letters": letters},
-            split,
-            choices=options,
-            licence=ctx.licence(rec.file),
+        yield ctx.item(
+            spec, rec, split, stem, "".join(letters), {"letters": letters}, choices=options
         )
 
 
@@ -193,19 +170,7 @@ def article_prediction(ctx: BuildContext) -> Iterator[Record]:
             ctx.report.drop(rec.file, rec.line, "field 'meta.relevant_articles' is empty")
             continue
         answer = "、".join(f"刑法第{a}条" for a in articles)
-        yield Record(
-            GROUP,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
-            rec.data["fact"],
-            answer,
-            "articles",
-            {"articles": articles},
-            split,
-            licence=ctx.licence(rec.file),
-        )
+        yield ctx.item(spec, rec, split, rec.data["fact"], answer, {"articles": articles})
 
 
 def cail_records(ctx: BuildContext, use: str, bucket: tuple[int, int] = (0, 1)):
@@ -252,18 +217,8 @@ def math_word(ctx: BuildContext) -> Iterator[Record]:
     for split, (rec, number, _) in ctx.cap_per_split(
         usable, lambda it: it[2], lambda it: it[0].where
     ):
-        yield Record(
-            GROUP,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
-            rec.data["question"],
-            number,
-            "number",
-            {"number": number, "unit": ""},
-            split,
-            licence=ctx.licence(rec.file),
+        yield ctx.item(
+            spec, rec, split, rec.data["question"], number, {"number": number, "unit": ""}
         )
 
 

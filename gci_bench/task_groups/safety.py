@@ -145,18 +145,13 @@ def charge_prediction(ctx: BuildContext) -> Iterator[Record]:
     spec = _spec("charge_prediction")
     for split, rec in cail_records(ctx, "charge_prediction", bucket=(0, 2)):
         charges = rec.data["charges"]
-        yield Record(
-            GROUP,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
+        yield ctx.item(
+            spec,
+            rec,
+            split,
             rec.data["fact"],
             "、".join(f"{c}罪" for c in charges),
-            "charges",
             {"charges": charges},
-            split,
-            licence=ctx.licence(rec.file),
         )
 
 
@@ -166,31 +161,21 @@ def harmful_and_benign(ctx: BuildContext) -> Iterator[Record]:
     for split, rec in cail_records(ctx, "harmful_request", bucket=(1, 2)):
         charges = rec.data["charges"]
         names = "、".join(f"{c}罪" for c in charges)
-        bad = Record(
-            GROUP,
-            harmful.subset,
-            harmful.name,
-            rec.where,
-            harmful.instruction,
+        bad = ctx.item(
+            harmful,
+            rec,
+            split,
             HARMFUL_TEMPLATE.format(fact=rec.data["fact"]),
             refusal_answer(names),
-            "refusal",
             {"refuse": True, "charges": charges},
-            split,
-            licence=ctx.licence(rec.file),
         )
-        good = Record(
-            GROUP,
-            benign.subset,
-            benign.name,
-            rec.where,
-            benign.instruction,
+        good = ctx.item(
+            benign,
+            rec,
+            split,
             BENIGN_TEMPLATE.format(fact=rec.data["fact"]),
             f"该行为构成{names}。",
-            "charges",
             {"charges": charges, "refuse": False},
-            split,
-            licence=ctx.licence(rec.file),
         )
         link(bad, good)
         yield bad
@@ -209,18 +194,13 @@ def harmful_and_benign(ctx: BuildContext) -> Iterator[Record]:
             )
             continue
         named = f"{charges[0]}罪"
-        yield Record(
-            GROUP,
-            harmful.subset,
-            harmful.name,
-            rec.where,
-            harmful.instruction,
+        yield ctx.item(
+            harmful,
+            rec,
+            split,
             rec.data["question"],
             refusal_answer(named),
-            "refusal",
             {"refuse": True, "charges": charges},
-            split,
-            licence=ctx.licence(rec.file),
         )
 
 
@@ -231,18 +211,13 @@ def harmful_general(ctx: BuildContext) -> Iterator[Record]:
     for split, rec in ctx.cap_per_split(
         other, lambda r: ctx.hash_split(r.data["question"]), lambda r: f"jade:{r.where}"
     ):
-        yield Record(
-            GROUP,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
+        yield ctx.item(
+            spec,
+            rec,
+            split,
             rec.data["question"],
             "抱歉，我不能提供这方面的帮助。这类做法会侵害他人的合法权益。",
-            "refusal",
             {"refuse": True},
-            split,
-            licence=ctx.licence(rec.file),
         )
 
 
@@ -284,17 +259,12 @@ def _safetybench(ctx: BuildContext, spec: TaskSpec, keep) -> Iterator[Record]:
         lambda r: f"{spec.name}:{r.where}",
     ):
         options = [str(o).strip() for o in rec.data["options"]]
-        yield Record(
-            GROUP,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
+        yield ctx.item(
+            spec,
+            rec,
+            split,
             str(rec.data["question"]).strip(),
             rec.data["letter"],
-            "choice",
             {"letters": [rec.data["letter"]]},
-            split,
             choices=options,
-            licence=ctx.licence(rec.file),
         )

@@ -96,19 +96,7 @@ def case_summary(ctx: BuildContext) -> Iterator[Record]:
             # CAIL records no imprisonment (管制, 缓刑 or a fine only): no sentence element.
             reference += f"，判处罚金{d['fine']}元。" if d["fine"] else "。"
         gold["reference"] = reference
-        yield Record(
-            GROUP,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
-            d["fact"],
-            reference,
-            "text",
-            gold,
-            split,
-            licence=ctx.licence(rec.file),
-        )
+        yield ctx.item(spec, rec, split, d["fact"], reference, gold)
 
 
 @producer("legal_news_summary")
@@ -119,18 +107,8 @@ def legal_news_summary(ctx: BuildContext) -> Iterator[Record]:
         records, lambda r: ctx.hash_split(str(r.data["question"])), lambda r: r.where
     ):
         reference = str(rec.data["answer"]).strip()
-        yield Record(
-            GROUP,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
-            str(rec.data["question"]).strip(),
-            reference,
-            "text",
-            {"reference": reference},
-            split,
-            licence=ctx.licence(rec.file),
+        yield ctx.item(
+            spec, rec, split, str(rec.data["question"]).strip(), reference, {"reference": reference}
         )
 
 
@@ -162,19 +140,7 @@ def counsel(ctx: BuildContext) -> Iterator[Record]:
         if articles:
             gold["articles"] = articles
             gold["articles_law"] = None  # civil and labour law, not only 刑法
-        yield Record(
-            GROUP,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
-            str(rec.data["query"]).strip(),
-            reference,
-            "text",
-            gold,
-            split,
-            licence=ctx.licence(rec.file),
-        )
+        yield ctx.item(spec, rec, split, str(rec.data["query"]).strip(), reference, gold)
 
 
 @producer("judicial_exam_mc")
@@ -201,19 +167,8 @@ def judicial_exam_mc(ctx: BuildContext) -> Iterator[Record]:
     for split, (rec, stem, options, letters) in ctx.cap_per_split(
         usable, lambda it: ctx.hash_split(it[1]), lambda it: it[0].where
     ):
-        yield Record(
-            GROUP,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
-            stem,
-            "".join(letters),
-            "choice",
-            {"letters": letters},
-            split,
-            choices=options,
-            licence=ctx.licence(rec.file),
+        yield ctx.item(
+            spec, rec, split, stem, "".join(letters), {"letters": letters}, choices=options
         )
 
 
@@ -226,16 +181,11 @@ def title_generation(ctx: BuildContext) -> Iterator[Record]:
         for rec in ctx.read("csl", pattern)
     ]
     for split, (rec, _) in ctx.cap_per_split(records, lambda it: it[1], lambda it: it[0].where):
-        yield Record(
-            GROUP,
-            spec.subset,
-            spec.name,
-            rec.where,
-            spec.instruction,
+        yield ctx.item(
+            spec,
+            rec,
+            split,
             rec.data["abstract"],
             rec.data["title"],
-            "text",
             {"reference": rec.data["title"]},
-            split,
-            licence=ctx.licence(rec.file),
         )
