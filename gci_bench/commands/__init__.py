@@ -22,5 +22,12 @@ class Command:
 
 COMMANDS: Registry[Command] = Registry(
     "command",
-    modules=("gci_bench.commands.build",),
+    modules=(
+        "gci_bench.commands.build",
+        "gci_bench.commands.publish",
+        "gci_bench.commands.eval",
+        "gci_bench.commands.compare",
+        "gci_bench.commands.train",
+        "gci_bench.commands.leaderboard",
+    ),
 )
