@@ -29,5 +29,6 @@ COMMANDS: Registry[Command] = Registry(
         "gci_bench.commands.compare",
         "gci_bench.commands.train",
         "gci_bench.commands.leaderboard",
+        "gci_bench.commands.demo",
     ),
 )
