@@ -49,14 +49,20 @@ def timed(raw: Path, out: Path, num_proc: int) -> tuple[float, int]:
     start = time.perf_counter()
     result = build(BuildOptions(raw_dir=raw, num_proc=num_proc), out)
     items = sum(
-        n for g in result.counts.values() for s in g.values() for t in s.values() for n in t.values()
+        n
+        for g in result.counts.values()
+        for s in g.values()
+        for t in s.values()
+        for n in t.values()
     )
     return time.perf_counter() - start, items
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--raw-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpora")
+    ap.add_argument(
+        "--raw-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpora"
+    )
     ap.add_argument("--num-proc", type=int, default=2)
     ap.add_argument("--factor", type=int, default=10)
     args = ap.parse_args()
@@ -73,11 +79,17 @@ def main() -> None:
         rows = []
         for label, raw in (("full corpus", args.raw_dir), (f"CAIL ×{args.factor}", big)):
             for num_proc in sorted({1, args.num_proc}):
-                secs, items = timed(raw, tmp_path / f"out-{label}-{num_proc}".replace(" ", ""), num_proc)
+                secs, items = timed(
+                    raw, tmp_path / f"out-{label}-{num_proc}".replace(" ", ""), num_proc
+                )
                 rows.append((label, num_proc, secs, items))
     cpu = platform.processor() or platform.machine()
-    print(f"machine: {platform.node()} · {os.cpu_count()} cores · {cpu} · Python {platform.python_version()}")
-    print(f"command: python benchmarks/bench_build.py --raw-dir {args.raw_dir} --num-proc {args.num_proc}")
+    print(
+        f"machine: {platform.node()} · {os.cpu_count()} cores · {cpu} · Python {platform.python_version()}"
+    )
+    print(
+        f"command: python benchmarks/bench_build.py --raw-dir {args.raw_dir} --num-proc {args.num_proc}"
+    )
     print(f"CAIL2018 records: {base_cail} → {cail_lines} (×{args.factor})")
     print()
     print("| input | --num-proc | seconds | items written |")
@@ -87,7 +99,9 @@ def main() -> None:
     base = {n: s for label, n, s, _ in rows if label == "full corpus"}
     big_t = {n: s for label, n, s, _ in rows if label != "full corpus"}
     for n in sorted(base):
-        print(f"\nCAIL ×{args.factor} / full corpus time ratio at --num-proc {n}: {big_t[n] / base[n]:.2f}")
+        print(
+            f"\nCAIL ×{args.factor} / full corpus time ratio at --num-proc {n}: {big_t[n] / base[n]:.2f}"
+        )
 
 
 if __name__ == "__main__":

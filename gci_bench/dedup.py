@@ -112,12 +112,16 @@ def near_duplicates(
     for item_id, text in train:
         if len(text) >= SHINGLE and item_id not in train_texts:
             train_texts[item_id] = text
-    for item_id, mh in zip(train_texts, minhashes(list(train_texts.values()), num_proc), strict=True):
+    for item_id, mh in zip(
+        train_texts, minhashes(list(train_texts.values()), num_proc), strict=True
+    ):
         lsh.insert(item_id, mh)
     queries = [(item_id, text) for item_id, text in test if len(text) >= SHINGLE]
     pairs: list[NearPair] = []
     train_shingles: dict[str, set[str]] = {}  # computed on demand: only candidates need them
-    for (item_id, text), mh in zip(queries, minhashes([t for _, t in queries], num_proc), strict=True):
+    for (item_id, text), mh in zip(
+        queries, minhashes([t for _, t in queries], num_proc), strict=True
+    ):
         candidates = sorted(lsh.query(mh))
         if not candidates:
             continue

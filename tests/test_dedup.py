@@ -15,16 +15,29 @@ CASES = [
     ("identical", FACT, True),
     ("whitespace-and-punctuation-only", FACT.replace("，", " ").replace("。", "") + "  ", True),
     ("few-characters-changed", FACT.replace("3723", "3725"), True),
-    ("date-and-name-changed-throughout",
-     FACT.replace("2016年3月28日20时许", "2017年5月1日9时").replace("谢某", "王某某").replace("颜某", "李某"), False),
-    ("different-case", "被告人张某酒后驾驶机动车，在道路上被查获，血液酒精含量为150mg/100ml。", False),
+    (
+        "date-and-name-changed-throughout",
+        FACT.replace("2016年3月28日20时许", "2017年5月1日9时")
+        .replace("谢某", "王某某")
+        .replace("颜某", "李某"),
+        False,
+    ),
+    (
+        "different-case",
+        "被告人张某酒后驾驶机动车，在道路上被查获，血液酒精含量为150mg/100ml。",
+        False,
+    ),
     ("too-short", "盗窃", False),
 ]
 
 
-@pytest.mark.parametrize(("candidate", "is_near"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("candidate", "is_near"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_near_duplicate_cases(candidate: str, is_near: bool) -> None:
-    pairs = near_duplicates([("train", near_text(FACT, []))], [("test", near_text(candidate, []))], 0.8)
+    pairs = near_duplicates(
+        [("train", near_text(FACT, []))], [("test", near_text(candidate, []))], 0.8
+    )
     assert bool(pairs) is is_near
 
 

@@ -119,6 +119,8 @@ def test_parallel_cutting_gives_identical_scores() -> None:
     """Cutting in worker processes must not change a single score."""
     from gci_bench.metrics.fast_rouge import rouge as fast
 
-    outputs = [f"第{i}号被告人盗窃财物{i * 7}元，依法判处有期徒刑{i % 5 + 1}年。" for i in range(60)]
+    outputs = [
+        f"第{i}号被告人盗窃财物{i * 7}元，依法判处有期徒刑{i % 5 + 1}年。" for i in range(60)
+    ]
     references = [f"被告人{i}犯盗窃罪，判处有期徒刑{i % 3 + 1}年，并处罚金。" for i in range(60)]
     assert fast(outputs, references, num_proc=2) == fast(outputs, references, num_proc=1)
