@@ -9,8 +9,10 @@ tokenizer's chat template, or the plain fallback), and both ``gci-bench eval`` a
 
 from __future__ import annotations
 
+import json
 import string
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 #: Letters used for options; LexEval and SafetyBench items have at most a handful of choices.
@@ -60,3 +62,39 @@ def render(tokenizer: Any, user_text: str, chat_template: bool) -> str:
             [{"role": "user", "content": user_text}], tokenize=False, add_generation_prompt=True
         )
     return user_text + PLAIN_ANSWER_CUE
+
+
+#: Between a trained role prompt (REGA's central prompt) and the user message.
+ROLE_SEPARATOR = "\n\n"
+
+
+def with_role(role_prompt: str | None, user_text: str) -> str:
+    """The user message preceded by a role prompt (REGA), or unchanged without one.
+
+    The role prompt goes into the user message rather than a ``system`` turn because several chat
+    templates (Gemma's among them) have no system role, and the plain prompt has no turns at all;
+    a prefix means the same thing under every template.
+    """
+    if not role_prompt:
+        return user_text
+    return f"{role_prompt}{ROLE_SEPARATOR}{user_text}"
+
+
+def trained_role_prompt(directory: str | Path | None) -> str | None:
+    """The inference prompt a training run recorded (REGA's central prompt), if any.
+
+    ``gci-bench train`` writes it to ``training_manifest.json`` (``prompt.system_prompt``) in the
+    adapter directory, or in the model directory for full fine-tuning; eval must use it, since it
+    is the only prompt the trained model saw for inference-time use.
+    """
+    if directory is None:
+        return None
+    manifest = Path(directory) / "training_manifest.json"
+    if not manifest.is_file():
+        return None
+    try:
+        prompt = json.loads(manifest.read_text(encoding="utf-8")).get("prompt") or {}
+    except (json.JSONDecodeError, OSError):
+        return None
+    value = prompt.get("system_prompt")
+    return value if isinstance(value, str) and value else None

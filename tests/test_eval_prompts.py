@@ -44,3 +44,20 @@ def test_render_plain_and_chat() -> None:
     assert render(chat, "你好", chat_template=False) == "你好" + PLAIN_ANSWER_CUE
     assert render(chat, "你好", chat_template=True) == "<s><|user|>你好<|end|><|assistant|>"
     assert chat.chat_template == CHAT_TEMPLATE
+
+
+def test_trained_role_prompt_is_used_at_inference(tmp_path) -> None:
+    """REGA records its central prompt; eval prefixes it to every user message."""
+    import json
+
+    from gci_bench.prompts import ROLE_SEPARATOR, trained_role_prompt, with_role
+
+    (tmp_path / "training_manifest.json").write_text(
+        json.dumps({"prompt": {"system_prompt": "你是一名中国法律助手。", "chat_template": False}}),
+        encoding="utf-8",
+    )
+    role = trained_role_prompt(tmp_path)
+    assert role == "你是一名中国法律助手。"
+    assert with_role(role, "问题") == "你是一名中国法律助手。" + ROLE_SEPARATOR + "问题"
+    assert with_role(None, "问题") == "问题"
+    assert trained_role_prompt(tmp_path / "missing") is None

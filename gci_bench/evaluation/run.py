@@ -38,7 +38,7 @@ from gci_bench.models.base import (
     infer_backend,
     load_backend,
 )
-from gci_bench.prompts import build_prompt
+from gci_bench.prompts import build_prompt, trained_role_prompt, with_role
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,11 @@ def evaluate(config: EvalConfig, spec: ModelSpec, progress: Progress | None = No
             dataset_fingerprint=selection.fingerprint,
         )
         backend.prepare(context)
-        prompts = [Prompt(str(r["id"]), build_prompt(r)) for r in rows]
+        # A REGA-trained adapter (or model) recorded its central prompt: use it at inference.
+        role = trained_role_prompt(spec.adapter) or trained_role_prompt(
+            spec.model if spec.model and Path(spec.model).is_dir() else None
+        )
+        prompts = [Prompt(str(r["id"]), with_role(role, build_prompt(r))) for r in rows]
         t_gen = time.perf_counter()
         outputs, from_cache, cache_path = _generate(backend, prompts, settings, config, out, note)
         gen_s = time.perf_counter() - t_gen

@@ -26,9 +26,6 @@ logger = logging.getLogger(__name__)
 #: Label value the loss ignores (PyTorch's cross-entropy default).
 IGNORE_INDEX = -100
 
-#: Joins a role (system) prompt to the user message; see :func:`with_role`.
-ROLE_SEPARATOR = "\n\n"
-
 
 @dataclass(frozen=True)
 class Example:
@@ -52,18 +49,6 @@ def record_example(row: Mapping[str, Any]) -> Example:
         user_text=build_prompt(row),
         answer=str(row["answer"]),
     )
-
-
-def with_role(system_prompt: str | None, user_text: str) -> str:
-    """The user message preceded by a role prompt (REGA), or unchanged without one.
-
-    The role prompt goes into the user message rather than a ``system`` turn because several chat
-    templates (Gemma's among them) have no system role, and the plain prompt has no turns at all;
-    a prefix means the same thing under every template.
-    """
-    if not system_prompt:
-        return user_text
-    return f"{system_prompt}{ROLE_SEPARATOR}{user_text}"
 
 
 def stable_order(ids: Iterable[str], salt: str = "") -> list[str]:

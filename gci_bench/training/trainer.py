@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from gci_bench.errors import GciError
+from gci_bench.prompts import ROLE_SEPARATOR
 from gci_bench.training.config import TrainConfig
 
 logger = logging.getLogger(__name__)
@@ -557,7 +558,7 @@ def train(config: TrainConfig, progress: Progress | None = None) -> TrainResult:
             "prompt": {
                 "chat_template": chat,
                 "system_prompt": method.inference_prompt(),
-                "system_prompt_separator": "\n\n",
+                "system_prompt_separator": ROLE_SEPARATOR,
             },
             "weights": {"output": method.param.output_kind, **method.param.describe(unwrapped)},
             "steps": trainer.state.global_step,

@@ -14,7 +14,7 @@ Three parts, as the paper describes them:
   (``prompt.system_prompt``) for eval to put before every question, and validation uses it too.
 
 Our choices (the paper leaves them open or works in other languages): the wording of the prompts,
-the prompt as a prefix of the user message (see :func:`gci_bench.training.data.with_role`), greedy
+the prompt as a prefix of the user message (see :func:`gci_bench.prompts.with_role`), greedy
 decoding for the self-distilled answers, and a per-group integration share.
 """
 
@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gci_bench.training.data import Example, with_role
+from gci_bench.prompts import with_role
+from gci_bench.training.data import Example
 from gci_bench.training.methods import METHODS, Method, MethodContext
 
 logger = logging.getLogger(__name__)
