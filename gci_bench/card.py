@@ -6,7 +6,6 @@ each group's Parquet files; the body is for people.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -106,8 +105,3 @@ def dataset_card(manifest: dict[str, Any], ctx: BuildContext | None = None) -> s
         "",
     ]
     return "\n".join(out)
-
-
-def card_from_manifest_file(text: str) -> str:
-    """Re-render a card from a saved manifest's JSON text (used by ``publish``)."""
-    return dataset_card(json.loads(text))

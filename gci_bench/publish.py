@@ -134,6 +134,7 @@ def publish(
         from huggingface_hub import HfApi
 
         api = HfApi(token=hub_token())
+    manifest = read_manifest(build_dir)
     with tempfile.TemporaryDirectory(prefix="gci-publish-") as tmp:
         folder = Path(tmp) / "repo"
         files = stage(build_dir, folder, repo_id)
@@ -148,8 +149,8 @@ def publish(
                 repo_id=repo_id,
                 repo_type="dataset",
                 revision=revision,
-                commit_message=f"gci-bench {read_manifest(build_dir)['gci_bench_version']} build "
-                f"{read_manifest(build_dir)['dataset_fingerprint'][:12]}",
+                commit_message=f"gci-bench {manifest['gci_bench_version']} build "
+                f"{manifest['dataset_fingerprint'][:12]}",
             )
         except Exception as exc:
             if not _is_network_error(exc):

@@ -32,3 +32,24 @@ COMMANDS: Registry[Command] = Registry(
         "gci_bench.commands.demo",
     ),
 )
+
+
+def progress_bar(console: Any) -> Any:
+    """The CLI's progress display: description, bar, done/total, a note, time left."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from gci_bench.commands import COMMANDS, Command
+from gci_bench.commands import COMMANDS, Command, progress_bar
 
 HELP = "score a model (or predictions) on a build: domain, general, integrated and GCI scores"
 
@@ -34,14 +33,7 @@ def run(args: argparse.Namespace, console: Any) -> int:
 
     spec = from_namespace(ModelSpec, args)
     config = from_namespace(EvalConfig, args)
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
+    with progress_bar(console) as bar:
         task = bar.add_task("loading", total=None, note="")
 
         def show(event: Any) -> None:

@@ -6,10 +6,9 @@ import argparse
 import os
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from gci_bench.commands import COMMANDS, Command
+from gci_bench.commands import COMMANDS, Command, progress_bar
 
 HELP = (
     "fine-tune a model on a build's train splits: full, lora, alora, or the rega, versatune, "
@@ -37,14 +36,7 @@ def run(args: argparse.Namespace, console: Any) -> int:
     if not _is_main_process():
         train(config)  # the main process reports for all of them
         return 0
-    columns = (
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
+    with progress_bar(console) as bar:
         task = bar.add_task("preparing", total=None, note="")
 
         def show(event: TrainProgress) -> None:

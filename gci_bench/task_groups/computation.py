@@ -12,7 +12,14 @@ from gci_bench.task_groups._parse import (
     plain_decimal,
     split_lexeval_options,
 )
-from gci_bench.task_groups.base import BuildContext, TaskSpec, producer, task
+from gci_bench.task_groups.base import (
+    TASKS,
+    BuildContext,
+    TaskSpec,
+    producer,
+    stable_fraction,
+    task,
+)
 
 GROUP = "computation"
 CALC_INSTRUCTION = "请根据中国法律计算，给出最终数值答案。"
@@ -98,7 +105,7 @@ task(
 
 @producer("crime_amount")
 def crime_amount(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("crime_amount")
+    spec = TASKS.get("crime_amount")
     usable = []
     for rec in ctx.read("lawbench", "lawbench/3-7.json"):
         amount = lawbench_amount(str(rec.data["answer"]))
@@ -131,7 +138,7 @@ def statute_calc(ctx: BuildContext) -> Iterator[Record]:
 
 @producer("legal_calc_mc")
 def legal_calc_mc(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("legal_calc_mc")
+    spec = TASKS.get("legal_calc_mc")
     yield from lexeval_choice(ctx, spec, ("lexeval/3_5.json",))
 
 
@@ -163,7 +170,7 @@ def lexeval_choice(
 
 @producer("article_prediction")
 def article_prediction(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("article_prediction")
+    spec = TASKS.get("article_prediction")
     for split, rec in cail_records(ctx, "article_prediction"):
         articles = rec.data["articles"]
         if not articles:
@@ -179,8 +186,6 @@ def cail_records(ctx: BuildContext, use: str, bucket: tuple[int, int] = (0, 1)):
     ``bucket=(k, n)`` keeps the records whose fact hashes to bucket ``k`` of ``n``, so that two
     tasks of one group never ask about the same fact.
     """
-    from gci_bench.task_groups.base import stable_fraction
-
     records = [
         r
         for pattern in ("cail2018/data_train.json", "cail2018/data_test.json")
@@ -196,7 +201,7 @@ def cail_records(ctx: BuildContext, use: str, bucket: tuple[int, int] = (0, 1)):
 
 @producer("math_word")
 def math_word(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("math_word")
+    spec = TASKS.get("math_word")
     usable = []
     sources = (
         ("cmath", "cmath/cmath_dev.jsonl", None),
@@ -220,9 +225,3 @@ def math_word(ctx: BuildContext) -> Iterator[Record]:
         yield ctx.item(
             spec, rec, split, rec.data["question"], number, {"number": number, "unit": ""}
         )
-
-
-def _spec(name: str) -> TaskSpec:
-    from gci_bench.task_groups.base import TASKS
-
-    return TASKS.get(name)

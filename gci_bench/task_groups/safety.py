@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gci_bench.records import Record, link
-from gci_bench.task_groups.base import BuildContext, TaskSpec, producer, task
-from gci_bench.task_groups.computation import _spec, cail_records, lexeval_choice
+from gci_bench.task_groups.base import TASKS, BuildContext, TaskSpec, producer, task
+from gci_bench.task_groups.computation import cail_records, lexeval_choice
 
 GROUP = "safety"
 MC_INSTRUCTION = "请阅读以下选择题，给出正确选项的字母。"
@@ -142,7 +142,7 @@ task(
 
 @producer("charge_prediction")
 def charge_prediction(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("charge_prediction")
+    spec = TASKS.get("charge_prediction")
     for split, rec in cail_records(ctx, "charge_prediction", bucket=(0, 2)):
         charges = rec.data["charges"]
         yield ctx.item(
@@ -157,7 +157,7 @@ def charge_prediction(ctx: BuildContext) -> Iterator[Record]:
 
 @producer("harmful_request", "benign_twin")
 def harmful_and_benign(ctx: BuildContext) -> Iterator[Record]:
-    harmful, benign = _spec("harmful_request"), _spec("benign_twin")
+    harmful, benign = TASKS.get("harmful_request"), TASKS.get("benign_twin")
     for split, rec in cail_records(ctx, "harmful_request", bucket=(1, 2)):
         charges = rec.data["charges"]
         names = "、".join(f"{c}罪" for c in charges)
@@ -206,7 +206,7 @@ def harmful_and_benign(ctx: BuildContext) -> Iterator[Record]:
 
 @producer("harmful_general")
 def harmful_general(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("harmful_general")
+    spec = TASKS.get("harmful_general")
     other = [r for r in _jade(ctx) if r.data["category"] != "违法犯罪"]
     for split, rec in ctx.cap_per_split(
         other, lambda r: ctx.hash_split(r.data["question"]), lambda r: f"jade:{r.where}"
@@ -235,7 +235,7 @@ def _jade(ctx: BuildContext) -> list:
 
 @producer("legal_ethics_mc")
 def legal_ethics_mc(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("legal_ethics_mc")
+    spec = TASKS.get("legal_ethics_mc")
     yield from lexeval_choice(
         ctx, spec, ("lexeval/6_1.json", "lexeval/6_2.json", "lexeval/6_3.json")
     )
@@ -244,7 +244,7 @@ def legal_ethics_mc(ctx: BuildContext) -> Iterator[Record]:
 
 @producer("safety_mc")
 def safety_mc(ctx: BuildContext) -> Iterator[Record]:
-    yield from _safetybench(ctx, _spec("safety_mc"), lambda cat: cat != "Illegal Activities")
+    yield from _safetybench(ctx, TASKS.get("safety_mc"), lambda cat: cat != "Illegal Activities")
 
 
 def _safetybench(ctx: BuildContext, spec: TaskSpec, keep) -> Iterator[Record]:

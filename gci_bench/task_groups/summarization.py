@@ -11,8 +11,8 @@ from gci_bench.task_groups._parse import (
     split_lawbench_options,
     term_text,
 )
-from gci_bench.task_groups.base import BuildContext, TaskSpec, producer, task
-from gci_bench.task_groups.computation import _spec, cail_records
+from gci_bench.task_groups.base import TASKS, BuildContext, TaskSpec, producer, task
+from gci_bench.task_groups.computation import cail_records
 
 GROUP = "summarization"
 MC_INSTRUCTION = "请运用法律知识回答以下选择题，给出正确选项的字母。"
@@ -76,7 +76,7 @@ task(
 
 @producer("case_summary")
 def case_summary(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("case_summary")
+    spec = TASKS.get("case_summary")
     for split, rec in cail_records(ctx, "case_summary"):
         d = rec.data
         charges = "、".join(f"{c}罪" for c in d["charges"])
@@ -101,7 +101,7 @@ def case_summary(ctx: BuildContext) -> Iterator[Record]:
 
 @producer("legal_news_summary")
 def legal_news_summary(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("legal_news_summary")
+    spec = TASKS.get("legal_news_summary")
     records = ctx.read("lawbench", "lawbench/2-7.json")
     for split, rec in ctx.cap_per_split(
         records, lambda r: ctx.hash_split(str(r.data["question"])), lambda r: r.where
@@ -114,7 +114,7 @@ def legal_news_summary(ctx: BuildContext) -> Iterator[Record]:
 
 @producer("counsel")
 def counsel(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("counsel")
+    spec = TASKS.get("counsel")
     records = ctx.read("lawyer_llama", "lawyer_llama/legal_counsel_with_article_v2.json")
     records += ctx.read("lawyer_llama", "lawyer_llama/zixun_gpt4.json", required=False)
     seen: set[str] = set()
@@ -145,7 +145,7 @@ def counsel(ctx: BuildContext) -> Iterator[Record]:
 
 @producer("judicial_exam_mc")
 def judicial_exam_mc(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("judicial_exam_mc")
+    spec = TASKS.get("judicial_exam_mc")
     usable = []
     for pattern in ("lawbench/1-2.json", "lawbench/3-6.json"):
         for rec in ctx.read("lawbench", pattern):
@@ -174,7 +174,7 @@ def judicial_exam_mc(ctx: BuildContext) -> Iterator[Record]:
 
 @producer("title_generation")
 def title_generation(ctx: BuildContext) -> Iterator[Record]:
-    spec = _spec("title_generation")
+    spec = TASKS.get("title_generation")
     records = [
         (rec, split)
         for pattern, split in (("csl/ts_dev.tsv", "train"), ("csl/ts_test.tsv", "test"))
