@@ -9,7 +9,6 @@ Hub layout, the dataset card and ``build_manifest.json``.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -239,12 +238,3 @@ def count_table(records: list[Record]) -> dict[str, dict[str, dict[str, int]]]:
     return {
         s: {sub: dict(sorted(c.items())) for sub, c in sorted(v.items())} for s, v in counts.items()
     }
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

@@ -69,7 +69,8 @@ def write_build(
     """Write every output of a build and return the manifest."""
     from datasets import Dataset, DatasetDict
 
-    from gci_bench.build import count_table, sha256_file
+    from gci_bench.build import count_table
+    from gci_bench.hashing import sha256_file
 
     out_dir = out_dir.resolve()
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).exists():

@@ -33,6 +33,7 @@ from typing import Any
 
 from gci_bench import __version__
 from gci_bench.errors import GciError
+from gci_bench.hashing import sha256_file
 from gci_bench.leaderboard.intake import MB, Limits
 from gci_bench.records import SUBSETS
 
@@ -168,14 +169,6 @@ def now_utc() -> str:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def ids_digest(ids: list[str]) -> str:

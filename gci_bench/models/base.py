@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from gci_bench.errors import GciError
+from gci_bench.hashing import sha256_file
 from gci_bench.registry import Registry
 
 #: Files up to this size are hashed by content for fingerprints; bigger ones (weights of real
@@ -230,6 +231,29 @@ BACKENDS: Registry[type[Backend]] = Registry(
 NAMED_MODELS = ("retrieval", "oracle")
 
 
+class LookupBackend(Backend):
+    """A backend whose outputs exist before generation (references, predictions, retrieval).
+
+    Subclasses fill their table in ``__init__`` or ``prepare`` and say how an item id is looked
+    up; generation is then one batch of lookups, reported at once.
+    """
+
+    @abstractmethod
+    def lookup(self, item_id: str) -> str:
+        """The output for one item (GciError when there is none and that is the user's doing)."""
+
+    def generate(
+        self,
+        prompts: Sequence[Prompt],
+        settings: GenerationSettings,
+        on_batch: OnBatch | None = None,
+    ) -> list[str]:
+        outputs = [self.lookup(p.id) for p in prompts]
+        if on_batch is not None and outputs:
+            on_batch(list(range(len(outputs))), outputs)
+        return outputs
+
+
 def infer_backend(spec: ModelSpec) -> str:
     """The backend a spec asks for: named explicitly, or read from what was given.
 
@@ -273,11 +297,7 @@ def file_identity(path: Path, *, content_limit: int = HASH_CONTENT_LIMIT) -> dic
     """How one file enters a fingerprint: its SHA-256 when small, else name + size + mtime."""
     stat = path.stat()
     if stat.st_size <= content_limit:
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        return {"name": path.name, "sha256": h.hexdigest()}
+        return {"name": path.name, "sha256": sha256_file(path)}
     return {"name": path.name, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 

@@ -7,23 +7,18 @@ bug in a metric or a build (``gci-bench eval --model oracle``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from gci_bench.errors import GciError
 from gci_bench.models.base import (
     BACKENDS,
-    Backend,
     EvalContext,
-    GenerationSettings,
+    LookupBackend,
     ModelSpec,
-    OnBatch,
-    Prompt,
     json_hash,
 )
 
 
 @BACKENDS.register("oracle")
-class OracleBackend(Backend):
+class OracleBackend(LookupBackend):
     """Returns each record's ``answer`` field, looked up by id."""
 
     name = "oracle"
@@ -41,16 +36,8 @@ class OracleBackend(Backend):
         self._answers = {str(r["id"]): str(r["answer"]) for r in context.items}
         self._dataset = context.dataset_fingerprint
 
-    def generate(
-        self,
-        prompts: Sequence[Prompt],
-        settings: GenerationSettings,
-        on_batch: OnBatch | None = None,
-    ) -> list[str]:
+    def lookup(self, item_id: str) -> str:
         try:
-            outputs = [self._answers[p.id] for p in prompts]
-        except KeyError as exc:
-            raise GciError(f"oracle: no reference answer for item {exc.args[0]}") from None
-        if on_batch is not None and outputs:
-            on_batch(list(range(len(outputs))), outputs)
-        return outputs
+            return self._answers[item_id]
+        except KeyError:
+            raise GciError(f"oracle: no reference answer for item {item_id}") from None

@@ -10,18 +10,14 @@ error naming the line or the ids.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 from gci_bench.errors import GciError
 from gci_bench.models.base import (
     BACKENDS,
-    Backend,
     EvalContext,
-    GenerationSettings,
+    LookupBackend,
     ModelSpec,
-    OnBatch,
-    Prompt,
     file_identity,
     json_hash,
 )
@@ -54,7 +50,7 @@ def read_predictions(path: Path) -> dict[str, str]:
 
 
 @BACKENDS.register("predictions")
-class PredictionsBackend(Backend):
+class PredictionsBackend(LookupBackend):
     """Outputs read from a file, checked against the build."""
 
     name = "predictions"
@@ -95,13 +91,5 @@ class PredictionsBackend(Backend):
                 "restrict the selection with --groups/--subsets/--limit or add them"
             )
 
-    def generate(
-        self,
-        prompts: Sequence[Prompt],
-        settings: GenerationSettings,
-        on_batch: OnBatch | None = None,
-    ) -> list[str]:
-        outputs = [self.outputs[p.id] for p in prompts]
-        if on_batch is not None and outputs:
-            on_batch(list(range(len(outputs))), outputs)
-        return outputs
+    def lookup(self, item_id: str) -> str:
+        return self.outputs[item_id]  # prepare() checked that every selected id has one

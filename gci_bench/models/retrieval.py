@@ -16,12 +16,9 @@ from typing import Any
 
 from gci_bench.models.base import (
     BACKENDS,
-    Backend,
     EvalContext,
-    GenerationSettings,
+    LookupBackend,
     ModelSpec,
-    OnBatch,
-    Prompt,
     json_hash,
 )
 from gci_bench.prompts import build_prompt
@@ -31,7 +28,7 @@ TFIDF = {"analyzer": "char", "ngram_range": (1, 2), "sublinear_tf": True, "min_d
 
 
 @BACKENDS.register("retrieval")
-class RetrievalBackend(Backend):
+class RetrievalBackend(LookupBackend):
     """TF-IDF nearest train item (scikit-learn), fitted per task of the evaluated items."""
 
     name = "retrieval"
@@ -62,16 +59,8 @@ class RetrievalBackend(Backend):
             for row, answer in zip(rows, nearest_answers(train, rows), strict=True):
                 self._answers[str(row["id"])] = answer
 
-    def generate(
-        self,
-        prompts: Sequence[Prompt],
-        settings: GenerationSettings,
-        on_batch: OnBatch | None = None,
-    ) -> list[str]:
-        outputs = [self._answers.get(p.id, "") for p in prompts]
-        if on_batch is not None and outputs:
-            on_batch(list(range(len(outputs))), outputs)
-        return outputs
+    def lookup(self, item_id: str) -> str:
+        return self._answers.get(item_id, "")
 
 
 def nearest_answers(
